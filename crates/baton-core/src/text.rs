@@ -1,0 +1,76 @@
+//! String rules shared by validation and rendering: blankness (SPEC §1) and
+//! making entry text safe to render on one Markdown line (SPEC §10).
+
+/// Whether a string is blank: empty, or only `White_Space` and zero-width characters.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+            )
+    })
+}
+
+/// Makes entry text safe to render as the rest of one Markdown line (SPEC §10):
+/// line breaks and controls become spaces, the ends are trimmed, and a leading
+/// block marker is backslash-escaped.
+pub fn one_line(s: &str) -> String {
+    let mut flat = String::with_capacity(s.len() + 1);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            chars.next();
+            flat.push(' ');
+        } else if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+            flat.push(' ');
+        } else {
+            flat.push(c);
+        }
+    }
+    let trimmed = flat.trim();
+    let bytes = trimmed.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    let escape_at = match bytes.first() {
+        Some(
+            b'#' | b'>' | b'-' | b'+' | b'*' | b'=' | b'|' | b'`' | b'~' | b'<' | b'_' | b'['
+            | b'!' | b'\\',
+        ) => Some(0),
+        Some(b'0'..=b'9') if matches!(bytes.get(digits), Some(b'.' | b')')) => Some(digits),
+        _ => None,
+    };
+    match escape_at {
+        Some(i) => {
+            let mut out = String::with_capacity(trimmed.len() + 1);
+            out.push_str(&trimmed[..i]);
+            out.push('\\');
+            out.push_str(&trimmed[i..]);
+            out
+        }
+        None if trimmed.len() == flat.len() => flat,
+        None => trimmed.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_width_only_is_blank_but_not_with_letters() {
+        assert!(is_blank(" \u{200B}\u{FEFF}\t\u{3000}"));
+        assert!(is_blank(""));
+        assert!(!is_blank("a\u{200B}"));
+        assert!(!is_blank("\u{1}"));
+    }
+
+    #[test]
+    fn entries_cannot_start_blocks() {
+        assert_eq!(one_line("a\r\n## b"), "a ## b");
+        assert_eq!(one_line("\n## b"), "\\## b");
+        assert_eq!(one_line("12. x"), "12\\. x");
+        assert_eq!(one_line("12 x"), "12 x");
+        assert_eq!(one_line("a\u{2028}b\u{85}c"), "a b c");
+        assert_eq!(one_line("  - item  "), "\\- item");
+    }
+}
