@@ -10,6 +10,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== fuzz target builds"
+cargo build --quiet --manifest-path fuzz/Cargo.toml --locked
+
 echo "== cargo test (unit, property, CLI, shared vectors)"
 cargo test --workspace --locked 2>&1 | tee target/test-output.txt | grep -E "^(test result|running|error|failures|---- )|panicked|vectors passed" || true
 if grep -qE "^test result: FAILED|^error(\[|:)" target/test-output.txt || ! grep -q "^test result: ok" target/test-output.txt; then

@@ -1,6 +1,6 @@
 //! Diff (SPEC §7): the baton patch that turns one baton's fields into another's.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use serde_json::{Map, Value};
 

@@ -1,7 +1,7 @@
 //! Patches (SPEC §5): checking a whole patch before touching anything, then
 //! applying it and recording it in the history.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use serde_json::{Map, Value};
 

@@ -1,5 +1,9 @@
 //! Markdown rendering (SPEC §10): fixed sections, one line per entry, and an
 //! optional token budget met by leaving out the oldest decisions.
+//!
+//! One function lays the document out line by line into a [`Sink`]; writing the
+//! text and counting its tokens are two sinks, so the budget arithmetic can never
+//! disagree with the output.
 
 use crate::canonical;
 use crate::document::{member_rank, Baton, ListField, LIST_FIELDS};
@@ -23,39 +27,48 @@ pub struct RenderOptions {
 /// Fails with `over_budget` when `max_tokens` is set and even the rendering with
 /// every decision left out does not fit.
 pub fn render_markdown(baton: &Baton, options: &RenderOptions) -> Result<String, Error> {
-    let layout = Layout::new(baton, options);
-    let Some(max) = options.max_tokens else {
-        return Ok(layout.write(0));
+    let left_out = match options.max_tokens {
+        None => 0,
+        Some(max) => fit(baton, options, max)?,
     };
-    let decisions = &layout.decisions;
-    let mut kept_cost: usize = decisions.iter().map(|d| d.1).sum();
-    if layout.fixed + kept_cost <= max {
-        return Ok(layout.write(0));
+    let mut writer = Writer(String::with_capacity(256 + baton.goal.len()));
+    layout(baton, options, left_out, &mut writer);
+    Ok(writer.0)
+}
+
+/// The estimate of the default rendering, without building it.
+pub(crate) fn default_estimate(baton: &Baton) -> usize {
+    let mut counter = Counter::default();
+    layout(baton, &RenderOptions::default(), 0, &mut counter);
+    counter.fixed + counter.decisions.iter().sum::<usize>()
+}
+
+/// How many of the oldest decisions to leave out so the estimate is at most `max`.
+fn fit(baton: &Baton, options: &RenderOptions, max: usize) -> Result<usize, Error> {
+    let mut counter = Counter::default();
+    layout(baton, options, 0, &mut counter);
+    let decisions = &counter.decisions;
+    let mut kept: usize = decisions.iter().sum();
+    if counter.fixed + kept <= max {
+        return Ok(0);
     }
-    // Leave out the oldest decisions one at a time: the first count that fits is the fewest.
+    // The first count that fits is the fewest; costs are additive over lines.
     for left_out in 1..=decisions.len() {
-        kept_cost -= decisions[left_out - 1].1;
-        if layout.fixed + estimate_tokens(&note(left_out)) + kept_cost <= max {
-            return Ok(layout.write(left_out));
+        kept -= decisions[left_out - 1];
+        if counter.fixed + estimate_tokens(&note(left_out)) + kept <= max {
+            return Ok(left_out);
         }
     }
-    let minimum = layout.fixed
-        + if decisions.is_empty() {
-            0
-        } else {
-            estimate_tokens(&note(decisions.len()))
+    let minimum = counter.fixed
+        + match decisions.len() {
+            0 => 0,
+            n => estimate_tokens(&note(n)),
         };
     Err(Error::single(
         Code::OverBudget,
         "",
         format!("the baton needs at least {minimum} tokens, over `max_tokens` of {max}"),
     ))
-}
-
-/// The estimate of the default rendering, without building it.
-pub(crate) fn default_estimate(baton: &Baton) -> usize {
-    let layout = Layout::new(baton, &RenderOptions::default());
-    layout.fixed + layout.decisions.iter().map(|d| d.1).sum::<usize>()
 }
 
 fn note(left_out: usize) -> String {
@@ -66,123 +79,107 @@ fn note(left_out: usize) -> String {
     }
 }
 
-/// The rendering split into the lines before the decisions, the decision lines
-/// (each with its token cost) and the lines after them. Lines are joined by `\n`,
-/// which estimates to nothing, so costs add up line by line.
-struct Layout {
-    head: Vec<String>,
-    decisions: Vec<(String, usize)>,
-    tail: Vec<String>,
+/// Receives the rendering one line at a time; a line is the concatenation of `parts`.
+trait Sink {
+    fn line(&mut self, parts: &[&str]);
+    /// A decision line: the only kind the budget may leave out.
+    fn decision(&mut self, text: &str);
+}
+
+struct Writer(String);
+
+impl Sink for Writer {
+    fn line(&mut self, parts: &[&str]) {
+        for p in parts {
+            self.0.push_str(p);
+        }
+        self.0.push('\n');
+    }
+
+    fn decision(&mut self, text: &str) {
+        self.line(&["- ", text]);
+    }
+}
+
+#[derive(Default)]
+struct Counter {
     fixed: usize,
+    decisions: Vec<usize>,
 }
 
-impl Layout {
-    fn new(baton: &Baton, options: &RenderOptions) -> Layout {
-        let mut head = vec![
-            "# Baton".to_owned(),
-            String::new(),
-            "## Goal".to_owned(),
-            one_line(&baton.goal),
-        ];
-        let mut tail = Vec::new();
-        let mut decisions = Vec::new();
-        let mut sections: Vec<(&str, Vec<String>)> = Vec::new();
-        for field in LIST_FIELDS {
-            let lines = bullets(baton.list(field).iter().map(|s| one_line(s)));
-            if field == ListField::DecisionLog {
-                decisions = baton
-                    .decision_log
+impl Sink for Counter {
+    fn line(&mut self, parts: &[&str]) {
+        // Parts never join two letter/digit runs (they meet at spaces or punctuation),
+        // so the estimate of the line is the sum over its parts.
+        self.fixed += parts.iter().map(|p| estimate_tokens(p)).sum::<usize>();
+    }
+
+    fn decision(&mut self, text: &str) {
+        self.decisions.push(1 + estimate_tokens(text));
+    }
+}
+
+fn layout(baton: &Baton, options: &RenderOptions, left_out: usize, sink: &mut impl Sink) {
+    sink.line(&["# Baton"]);
+    sink.line(&[]);
+    sink.line(&["## Goal"]);
+    sink.line(&[&one_line(&baton.goal)]);
+    for field in LIST_FIELDS {
+        sink.line(&[]);
+        sink.line(&["## ", field.heading()]);
+        let list = baton.list(field);
+        if list.is_empty() {
+            sink.line(&["(none)"]);
+        } else if field == ListField::DecisionLog {
+            if left_out > 0 {
+                sink.line(&[&note(left_out)]);
+            }
+            for entry in &list[left_out..] {
+                sink.decision(&one_line(entry));
+            }
+        } else {
+            for entry in list {
+                sink.line(&["- ", &one_line(entry)]);
+            }
+        }
+    }
+    if options.extensions {
+        sink.line(&[]);
+        sink.line(&["## Extensions"]);
+        if baton.extensions.is_empty() {
+            sink.line(&["(none)"]);
+        }
+        for (name, value) in &baton.extensions {
+            let text = format!("{name}: {}", canonical::to_json(value, false));
+            sink.line(&["- ", &one_line(&text)]);
+        }
+    }
+    if options.history {
+        sink.line(&[]);
+        sink.line(&["## History"]);
+        if baton.history.is_empty() {
+            sink.line(&["(none)"]);
+        }
+        for entry in &baton.history {
+            let mut names: Vec<&String> = entry.patch.keys().collect();
+            names.sort_by(|a, b| member_rank(a).cmp(&member_rank(b)));
+            let changed = if names.is_empty() {
+                "(no changes)".to_owned()
+            } else {
+                names
                     .iter()
-                    .map(|d| {
-                        let line = format!("- {}", one_line(d));
-                        let cost = estimate_tokens(&line);
-                        (line, cost)
-                    })
-                    .collect();
-            }
-            sections.push((field.heading(), lines));
-        }
-        if options.extensions {
-            let lines = baton.extensions.iter().map(|(name, value)| {
-                one_line(&format!("{name}: {}", canonical::to_json(value, false)))
-            });
-            sections.push(("Extensions", bullets(lines)));
-        }
-        if options.history {
-            let lines = baton.history.iter().map(|h| {
-                let mut names: Vec<&String> = h.patch.keys().collect();
-                names.sort_by(|a, b| member_rank(a).cmp(&member_rank(b)));
-                let changed = if names.is_empty() {
-                    "(no changes)".to_owned()
-                } else {
-                    names
-                        .iter()
-                        .map(|n| one_line(n))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                format!("{} {}: {changed}", one_line(&h.at), one_line(&h.stage))
-            });
-            sections.push(("History", bullets(lines)));
-        }
-        let mut after_decisions = false;
-        for (heading, lines) in sections {
-            let target = if after_decisions {
-                &mut tail
-            } else {
-                &mut head
+                    .map(|n| one_line(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
-            target.push(String::new());
-            target.push(format!("## {heading}"));
-            if heading == ListField::DecisionLog.heading() {
-                if decisions.is_empty() {
-                    head.push("(none)".to_owned());
-                }
-                after_decisions = true;
-            } else {
-                target.extend(lines);
-            }
+            sink.line(&[
+                "- ",
+                &one_line(&entry.at),
+                " ",
+                &one_line(&entry.stage),
+                ": ",
+                &changed,
+            ]);
         }
-        let fixed = head
-            .iter()
-            .chain(tail.iter())
-            .map(|l| estimate_tokens(l))
-            .sum();
-        Layout {
-            head,
-            decisions,
-            tail,
-            fixed,
-        }
-    }
-
-    fn write(&self, left_out: usize) -> String {
-        let mut out = String::new();
-        for line in &self.head {
-            out.push_str(line);
-            out.push('\n');
-        }
-        if left_out > 0 {
-            out.push_str(&note(left_out));
-            out.push('\n');
-        }
-        for (line, _) in &self.decisions[left_out..] {
-            out.push_str(line);
-            out.push('\n');
-        }
-        for line in &self.tail {
-            out.push_str(line);
-            out.push('\n');
-        }
-        out
-    }
-}
-
-fn bullets(entries: impl Iterator<Item = String>) -> Vec<String> {
-    let lines: Vec<String> = entries.map(|e| format!("- {e}")).collect();
-    if lines.is_empty() {
-        vec!["(none)".to_owned()]
-    } else {
-        lines
     }
 }

@@ -1,7 +1,7 @@
 //! Validation (SPEC §3): structure through the `jsonschema` crate against the
 //! `schemars` schema, then the semantic rules, then warnings.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
