@@ -5,6 +5,8 @@
 //! text and counting its tokens are two sinks, so the budget arithmetic can never
 //! disagree with the output.
 
+use serde_json::Value;
+
 use crate::canonical;
 use crate::document::{member_rank, Baton, ListField, LIST_FIELDS};
 use crate::error::{Code, Error};
@@ -20,6 +22,48 @@ pub struct RenderOptions {
     pub history: bool,
     /// Add a `## Extensions` section with the `x-` members.
     pub extensions: bool,
+}
+
+impl RenderOptions {
+    /// Reads options from their wire form `{"max_tokens", "history", "extensions"}`
+    /// (every member optional; `null` is the default), as the bindings receive them.
+    ///
+    /// Anything else is one `invalid_argument` at `""` naming every bad option.
+    pub fn from_value(value: &Value) -> Result<RenderOptions, Error> {
+        let mut options = RenderOptions::default();
+        let Some(members) = value.as_object() else {
+            return Err(Error::single(
+                Code::InvalidArgument,
+                "",
+                "render options must be an object",
+            ));
+        };
+        let mut bad = Vec::new();
+        for (name, v) in members {
+            match (name.as_str(), v) {
+                (_, Value::Null) => {}
+                ("max_tokens", v) => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
+                    Some(n) => options.max_tokens = Some(n),
+                    None => bad.push(format!(
+                        "`max_tokens` must be a non-negative integer, got {v}"
+                    )),
+                },
+                ("history", Value::Bool(b)) => options.history = *b,
+                ("extensions", Value::Bool(b)) => options.extensions = *b,
+                ("history" | "extensions", v) => {
+                    bad.push(format!("`{name}` must be a boolean, got {v}"))
+                }
+                _ => bad.push(format!(
+                    "unknown render option `{name}` (expected max_tokens, history, extensions)"
+                )),
+            }
+        }
+        if bad.is_empty() {
+            Ok(options)
+        } else {
+            Err(Error::single(Code::InvalidArgument, "", bad.join("; ")))
+        }
+    }
 }
 
 /// Renders the baton as Markdown for a prompt.

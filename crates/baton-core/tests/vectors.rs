@@ -4,10 +4,28 @@
 use std::path::PathBuf;
 
 use baton_core::{
-    apply_patch, create, diff, estimate_tokens, extract_patch, merge_patch, parse_json, prompt,
-    render_markdown, validate_with_budget, verify, Baton, Error, Issue, RenderOptions, Value,
-    DEFAULT_BUDGET,
+    apply_patch, create, diff, estimate_tokens, extract_patch, merge_patch, normalize_f64,
+    parse_json, prompt, render_markdown, validate_with_budget, verify, Baton, Error, Issue,
+    RenderOptions, Value, DEFAULT_BUDGET,
 };
+
+/// Numbers as SPEC §1 reads them (`1.0` is `1`), as `parse_json` would give them.
+fn normalize(value: Value) -> Value {
+    match value {
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(normalize_f64)
+            .unwrap_or(Value::Number(n)),
+        Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .map(|(k, v)| (k, normalize(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
 
 fn vectors_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
@@ -176,8 +194,9 @@ fn run_case(case: &Value) -> Result<(), String> {
             outcome(expect, result, "result", |want, got| equal_json(want, &got))
         }
         "render" => {
-            let options = render_options(&case["input"])?;
-            let result = baton(case, "baton")?.and_then(|b| render_markdown(&b, &options));
+            let options = render_options(&case["input"]);
+            let result =
+                baton(case, "baton")?.and_then(|b| options.and_then(|o| render_markdown(&b, &o)));
             outcome(expect, result, "markdown", |want, got| {
                 equal_str(want, &got)
             })
@@ -211,25 +230,11 @@ fn run_case(case: &Value) -> Result<(), String> {
     }
 }
 
-fn render_options(inputs: &Value) -> Result<RenderOptions, String> {
-    let Some(o) = inputs.get("options") else {
-        return Ok(RenderOptions::default());
-    };
-    Ok(RenderOptions {
-        max_tokens: o
-            .get("max_tokens")
-            .map(|m| {
-                m.as_u64()
-                    .map(|m| m as usize)
-                    .ok_or("max_tokens must be an integer")
-            })
-            .transpose()?,
-        history: o.get("history").and_then(Value::as_bool).unwrap_or(false),
-        extensions: o
-            .get("extensions")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-    })
+fn render_options(inputs: &Value) -> Result<RenderOptions, Error> {
+    match inputs.get("options") {
+        None => Ok(RenderOptions::default()),
+        Some(o) => RenderOptions::from_value(o),
+    }
 }
 
 #[test]
@@ -244,7 +249,11 @@ fn every_shared_vector_passes() {
     let mut total = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
-        let suite = parse_json(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        // serde_json, not `parse_json`: a vector file legitimately nests a 100-deep
+        // value a few levels below its top, past the limit a baton may have.
+        let suite: Value = serde_json::from_str(&text)
+            .map(normalize)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let name = file.file_name().unwrap().to_string_lossy();
         for case in suite["cases"].as_array().expect("cases array") {
             total += 1;
@@ -254,12 +263,12 @@ fn every_shared_vector_passes() {
             }
         }
     }
-    assert!(total >= 150, "only {total} vectors found");
     assert!(
         failures.is_empty(),
         "{} of {total} vectors failed:\n{}",
         failures.len(),
         failures.join("\n")
     );
+    assert!(total >= 150, "only {total} vectors found");
     eprintln!("{total} vectors passed in {} files", files.len());
 }
