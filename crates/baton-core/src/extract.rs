@@ -9,8 +9,9 @@ use crate::json::parse_json;
 const MAX_BARE_ATTEMPTS: usize = 100;
 
 /// Finds the baton patch in a reply: the whole reply as JSON, else fenced blocks,
-/// else bare `{...}` objects; a `{"baton_patch": {...}}` wrapper is preferred and
-/// unwrapped. The result is not yet validated: [`crate::apply_patch`] does that.
+/// else (unless a ```` ```json ```` block failed to parse) bare `{...}` objects; a
+/// `{"baton_patch": {...}}` wrapper is preferred and unwrapped. The result is not
+/// yet validated: [`crate::apply_patch`] does that.
 pub fn extract_patch(reply: &str) -> Result<Value, Error> {
     let trimmed = reply.trim();
     if let Ok(v @ Value::Object(_)) = parse_json(trimmed) {
@@ -28,16 +29,19 @@ pub fn extract_patch(reply: &str) -> Result<Value, Error> {
         }
     }
     if candidates.is_empty() {
+        // A broken ```json block is the patch the model meant to give: report it rather
+        // than fall back to an object that happens to appear in the prose.
+        if let Some(e) = json_block_error {
+            return Err(e);
+        }
         candidates = bare_objects(reply, &fences);
     }
     if candidates.is_empty() {
-        return Err(json_block_error.unwrap_or_else(|| {
-            Error::single(
-                Code::NoPatch,
-                "",
-                "no JSON object found in the reply; end it with a ```json block holding {\"baton_patch\": {...}}",
-            )
-        }));
+        return Err(Error::single(
+            Code::NoPatch,
+            "",
+            "no JSON object found in the reply; end it with a ```json block holding {\"baton_patch\": {...}}",
+        ));
     }
     choose(candidates)
 }

@@ -35,6 +35,7 @@ mod patch;
 mod prompt;
 mod render;
 mod schema;
+mod structure;
 mod text;
 mod timestamp;
 mod tokens;

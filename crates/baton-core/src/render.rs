@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::canonical;
 use crate::document::{member_rank, Baton, ListField, LIST_FIELDS};
 use crate::error::{Code, Error};
+use crate::json::normalize_f64;
 use crate::text::one_line;
 use crate::tokens::estimate_tokens;
 
@@ -42,7 +43,13 @@ impl RenderOptions {
         for (name, v) in members {
             match (name.as_str(), v) {
                 (_, Value::Null) => {}
-                ("max_tokens", v) => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
+                // A number as SPEC §1 reads it: `1e3` and `1000.0` are the integer 1000.
+                ("max_tokens", v) => match v
+                    .as_f64()
+                    .and_then(normalize_f64)
+                    .and_then(|n| n.as_u64())
+                    .and_then(|n| usize::try_from(n).ok())
+                {
                     Some(n) => options.max_tokens = Some(n),
                     None => bad.push(format!(
                         "`max_tokens` must be a non-negative integer, got {v}"
@@ -224,6 +231,22 @@ fn layout(baton: &Baton, options: &RenderOptions, left_out: usize, sink: &mut im
                 ": ",
                 &changed,
             ]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn max_tokens_is_read_as_a_number_not_a_representation() {
+        let integral = RenderOptions::from_value(&json!({"max_tokens": 1000.0})).unwrap();
+        assert_eq!(integral.max_tokens, Some(1000));
+        for bad in [json!(1.5), json!(-1), json!(1e20), json!("10")] {
+            let err = RenderOptions::from_value(&json!({ "max_tokens": bad })).unwrap_err();
+            assert_eq!(err.issues()[0].code, Code::InvalidArgument);
         }
     }
 }

@@ -3,7 +3,6 @@
 //! baton lives in [`crate::document`].
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value};
@@ -28,8 +27,9 @@ pub fn schema(kind: SchemaKind) -> Value {
 }
 
 /// The compiled baton schema, built once per process.
+#[cfg(feature = "jsonschema")]
 pub(crate) fn baton_validator() -> &'static jsonschema::Validator {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
     VALIDATOR.get_or_init(|| {
         jsonschema::draft202012::new(&schema(SchemaKind::Baton))
             .expect("the generated baton schema is a valid draft 2020-12 schema")

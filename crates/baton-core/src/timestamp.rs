@@ -1,7 +1,8 @@
 //! RFC 3339 UTC timestamps (SPEC §14), without a date-time dependency: the rule is
 //! narrow on purpose so that timestamps compare as strings.
 
-/// Whether `s` is `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` with a real calendar date.
+/// Whether `s` is `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` with a real calendar date
+/// (proleptic Gregorian, years 0000–9999) and a leap second only at `23:59:60`.
 pub fn is_valid(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() < 20 || b[b.len() - 1] != b'Z' {
@@ -35,7 +36,8 @@ pub fn is_valid(s: &str) -> bool {
         && day <= days_in_month(year, month)
         && hour <= 23
         && minute <= 59
-        && second <= 60
+        // A leap second exists only as the last second of a UTC day.
+        && (second <= 59 || (second == 60 && hour == 23 && minute == 59))
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -101,6 +103,10 @@ mod tests {
         assert!(!is_valid("2026-11-25T10:00:00.Z"));
         assert!(!is_valid("2026-11-25T24:00:00Z"));
         assert!(!is_valid("2026-11-25t10:00:00z"));
+        assert!(!is_valid("2016-12-31T23:58:60Z"));
+        assert!(!is_valid("2016-12-31T10:59:60Z"));
+        assert!(!is_valid("2016-12-31T23:59:61Z"));
+        assert!(is_valid("0000-02-29T00:00:00Z"));
     }
 
     #[test]

@@ -3,14 +3,13 @@
 
 use foldhash::{HashMap, HashMapExt};
 
-use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use crate::document::{Baton, KNOWN_MEMBERS, LIST_FIELDS};
 use crate::error::{escape_segment, sort_issues, Code, Error, Issue};
 use crate::json::depth_exceeds;
 use crate::render;
-use crate::schema::baton_validator;
+use crate::structure::{self, Finding};
 use crate::text::is_blank;
 use crate::timestamp;
 
@@ -79,49 +78,43 @@ pub(crate) fn check_document(document: &Value) -> Result<(), Error> {
 
 fn document_errors(document: &Value) -> Vec<Issue> {
     let mut errors = Vec::new();
-    let validator = baton_validator();
-    if !validator.is_valid(document) {
-        for e in validator.iter_errors(document) {
-            map_schema_error(e.kind(), e.instance_path().as_str(), &mut errors);
-        }
+    for (finding, path) in structure::findings(document) {
+        map_finding(finding, &path, &mut errors);
     }
     semantic_errors(document, &mut errors);
     sort_issues(&mut errors);
     errors
 }
 
-fn map_schema_error(kind: &ValidationErrorKind, path: &str, out: &mut Vec<Issue>) {
-    match kind {
-        ValidationErrorKind::Required { property } => {
-            let name = property.as_str().unwrap_or_default();
+fn map_finding(finding: Finding, path: &str, out: &mut Vec<Issue>) {
+    match finding {
+        Finding::Required(name) => {
             out.push(Issue::new(
                 Code::Required,
-                format!("{path}/{}", escape_segment(name)),
+                format!("{path}/{}", escape_segment(&name)),
                 format!("missing required member `{name}`"),
             ));
         }
-        ValidationErrorKind::AdditionalProperties { unexpected } => {
+        Finding::Unexpected(name) => {
             // Top level: suggest a baton member; inside a history entry: one of its three.
             let known: &[&str] = if path.is_empty() {
                 &KNOWN_MEMBERS
             } else {
                 &["stage", "at", "patch"]
             };
-            for name in unexpected {
-                out.push(Issue::new(
-                    Code::UnknownField,
-                    format!("{path}/{}", escape_segment(name)),
-                    unknown_field_message(name, known),
-                ));
-            }
+            out.push(Issue::new(
+                Code::UnknownField,
+                format!("{path}/{}", escape_segment(&name)),
+                unknown_field_message(&name, known),
+            ));
         }
-        ValidationErrorKind::Constant { .. } => {
+        Finding::Const => {
             out.push(Issue::new(Code::Version, path, "`version` must be 1"));
         }
-        ValidationErrorKind::MinLength { .. } => {
+        Finding::MinLength => {
             out.push(Issue::new(Code::Empty, path, "must not be blank"));
         }
-        _ => {
+        Finding::Type => {
             out.push(Issue::new(
                 Code::Type,
                 path,
