@@ -1,8 +1,25 @@
 #!/usr/bin/env bash
 # Runs every test of the project from a fresh clone: formatting, lints, the Rust
-# unit/property/CLI tests and the shared vectors. Idempotent; installs what it needs.
+# unit/property/CLI tests and the shared vectors, then the npm package (built
+# from source) in Node and in headless Chromium. Idempotent; installs what it
+# needs, and skips each install when it is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p target
+total=0
+
+# Runs `cargo test` with the given arguments; adds its passed count to `total`.
+cargo_tests() {
+  local log=target/test-output.txt
+  cargo test --locked "$@" >"$log" 2>&1 || true
+  grep -E "^(test result|running)|panicked|vectors passed" "$log" || true
+  if grep -qE "^test result: FAILED|^error(\[|:)" "$log" || ! grep -q "^test result: ok" "$log"; then
+    tail -80 "$log"
+    echo "test result: FAILED"
+    exit 1
+  fi
+  total=$((total + $(grep -oE "^test result: ok\. [0-9]+ passed" "$log" | awk '{s+=$4} END {print s}')))
+}
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -14,11 +31,32 @@ echo "== fuzz target builds"
 cargo build --quiet --manifest-path fuzz/Cargo.toml --locked
 
 echo "== cargo test (unit, property, CLI, shared vectors)"
-cargo test --workspace --locked 2>&1 | tee target/test-output.txt | grep -E "^(test result|running|error|failures|---- )|panicked|vectors passed" || true
-if grep -qE "^test result: FAILED|^error(\[|:)" target/test-output.txt || ! grep -q "^test result: ok" target/test-output.txt; then
-  cat target/test-output.txt | tail -80
+cargo_tests --workspace
+
+echo "== baton-core without jsonschema (the structural interpreter the wasm build uses)"
+cargo_tests -p baton-core --no-default-features --lib --test vectors
+
+echo "== npm package: build from source"
+scripts/build-npm.sh
+
+echo "== npm package: Node tests (vectors, API, bad input) and tsc on the typed example"
+node_log=target/node-test-output.txt
+if ! (cd npm && npm test) >"$node_log" 2>&1; then
+  grep -E "^not ok|^# (pass|fail)" "$node_log" || true
+  tail -60 "$node_log"
   echo "test result: FAILED"
   exit 1
 fi
-passed=$(grep -oE "^test result: ok\. [0-9]+ passed" target/test-output.txt | awk '{s+=$4} END {print s}')
-echo "test result: ok. ${passed} passed; 0 failed"
+grep -E "^# (tests|pass|fail)" "$node_log"
+total=$((total + $(awk '/^# pass /{print $3}' "$node_log")))
+
+echo "== npm pack installs and imports"
+npm/test/pack.sh
+
+echo "== npm package in headless Chromium (vectors, playground)"
+if ! command -v chromium >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null
+fi
+node npm/test/browser.js
+
+echo "test result: ok. ${total} passed; 0 failed"

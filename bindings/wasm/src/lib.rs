@@ -1,0 +1,183 @@
+//! The wasm-bindgen layer under the npm package `baton-handoff`.
+//!
+//! Everything crosses the boundary as JSON text: values come in as JSON text
+//! (the package's JS side turns objects into text after checking that they are
+//! JSON, see `npm/src/convert.js`), results go out as JSON text that the JS side
+//! parses into plain objects. One string each way is faster than walking a JS
+//! object graph value by value, and it reuses the core's parser, so duplicate
+//! keys, depth, `1e400` and UTF-8 are handled exactly as in every other runtime.
+//!
+//! Failures throw a JS string holding the issues as a JSON array; the JS side
+//! turns it into a `BatonError`. No function here has semantics of its own.
+
+use baton_core::{Baton, Error, Issue, RenderOptions, SchemaKind, Value};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// What every fallible export returns: JSON text, or the issues as JSON text.
+type JsResult = Result<String, JsValue>;
+
+/// `{valid, errors, warnings}`, members in this order for people reading it.
+#[derive(Serialize)]
+struct ValidationReport<'a> {
+    valid: bool,
+    errors: &'a [Issue],
+    warnings: &'a [Issue],
+}
+
+/// `{ok, errors}`.
+#[derive(Serialize)]
+struct VerifyReport<'a> {
+    ok: bool,
+    errors: &'a [Issue],
+}
+
+fn to_text(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn fail(error: Error) -> JsValue {
+    JsValue::from_str(&to_text(&error.issues()))
+}
+
+fn parse(text: &str) -> Result<Value, JsValue> {
+    baton_core::parse_json(text).map_err(fail)
+}
+
+fn baton(text: &str) -> Result<Baton, JsValue> {
+    Baton::from_json(text).map_err(fail)
+}
+
+/// Plain JSON text (not the baton's canonical form) for results that are not batons.
+fn plain(value: &Value) -> String {
+    to_text(value)
+}
+
+/// `validate(document, budget)`: a report `{valid, errors, warnings}`; never throws.
+#[wasm_bindgen]
+pub fn validate(document: &str, budget: Option<u32>) -> String {
+    let budget = budget.map_or(baton_core::DEFAULT_BUDGET, |b| b as usize);
+    let (errors, warnings) = match baton_core::parse_json(document) {
+        Ok(doc) => {
+            let report = baton_core::validate_with_budget(&doc, budget);
+            (report.errors, report.warnings)
+        }
+        Err(e) => (e.into_issues(), Vec::new()),
+    };
+    to_text(&ValidationReport {
+        valid: errors.is_empty(),
+        errors: &errors,
+        warnings: &warnings,
+    })
+}
+
+/// `apply_patch(baton, patch, stage, at)`: the patched baton as canonical JSON.
+#[wasm_bindgen(js_name = applyPatch)]
+pub fn apply_patch(baton_text: &str, patch: &str, stage: &str, at: Option<String>) -> JsResult {
+    let baton = baton(baton_text)?;
+    let patch = parse(patch)?;
+    baton_core::apply_patch(&baton, &patch, stage, at.as_deref())
+        .map(|b| b.to_json())
+        .map_err(fail)
+}
+
+/// `create(fields, stage, at)`: a new baton as canonical JSON.
+#[wasm_bindgen]
+pub fn create(fields: &str, stage: &str, at: Option<String>) -> JsResult {
+    let fields = parse(fields)?;
+    baton_core::create(&fields, stage, at.as_deref())
+        .map(|b| b.to_json())
+        .map_err(fail)
+}
+
+/// `verify(baton)`: `{ok, errors}`; throws only when the input is not a valid baton.
+#[wasm_bindgen]
+pub fn verify(baton_text: &str) -> JsResult {
+    let baton = baton(baton_text)?;
+    let errors = match baton_core::verify(&baton) {
+        Ok(()) => Vec::new(),
+        Err(e) => e.into_issues(),
+    };
+    Ok(to_text(&VerifyReport {
+        ok: errors.is_empty(),
+        errors: &errors,
+    }))
+}
+
+/// `diff(old, new)`: the baton patch that turns `old` into `new`.
+#[wasm_bindgen]
+pub fn diff(old: &str, new: &str) -> JsResult {
+    let old = baton(old)?;
+    let new = baton(new)?;
+    baton_core::diff(&old, &new)
+        .map(|p| baton_core::patch_to_json(&p, false))
+        .map_err(fail)
+}
+
+/// `merge_patch(target, patch)`: plain RFC 7396 on any JSON.
+#[wasm_bindgen(js_name = mergePatch)]
+pub fn merge_patch(target: &str, patch: &str) -> JsResult {
+    let target = parse(target)?;
+    let patch = parse(patch)?;
+    baton_core::merge_patch(&target, &patch)
+        .map(|v| plain(&v))
+        .map_err(fail)
+}
+
+/// `render_markdown(baton, options)`, the options in their wire form
+/// (`{"max_tokens", "history", "extensions"}` as JSON text).
+#[wasm_bindgen]
+pub fn render(baton_text: &str, options: &str) -> JsResult {
+    let baton = baton(baton_text)?;
+    let options = RenderOptions::from_value(&parse(options)?).map_err(fail)?;
+    baton_core::render_markdown(&baton, &options).map_err(fail)
+}
+
+/// `estimate_tokens(text)`.
+#[wasm_bindgen(js_name = estimateTokens)]
+pub fn estimate_tokens(text: &str) -> u32 {
+    u32::try_from(baton_core::estimate_tokens(text)).unwrap_or(u32::MAX)
+}
+
+/// Canonical JSON of a baton, compact or pretty.
+#[wasm_bindgen(js_name = toJson)]
+pub fn to_json(baton_text: &str, pretty: bool) -> JsResult {
+    let baton = baton(baton_text)?;
+    Ok(if pretty {
+        baton.to_json_pretty()
+    } else {
+        baton.to_json()
+    })
+}
+
+/// `prompt(baton, stage)`.
+#[wasm_bindgen]
+pub fn prompt(baton_text: &str, stage: &str) -> JsResult {
+    let baton = baton(baton_text)?;
+    baton_core::prompt(&baton, stage).map_err(fail)
+}
+
+/// `extract_patch(reply)`: the patch found in a model's reply.
+#[wasm_bindgen(js_name = extractPatch)]
+pub fn extract_patch(reply: &str) -> JsResult {
+    baton_core::extract_patch(reply)
+        .map(|p| plain(&p))
+        .map_err(fail)
+}
+
+/// The JSON Schema of the baton (`"baton"`) or of a patch (`"patch"`).
+#[wasm_bindgen]
+pub fn schema(kind: &str) -> JsResult {
+    let kind = match kind {
+        "baton" => SchemaKind::Baton,
+        "patch" => SchemaKind::Patch,
+        other => {
+            return Err(fail(Error::single(
+                baton_core::Code::InvalidArgument,
+                "",
+                format!("schema kind must be \"baton\" or \"patch\", got {other:?}"),
+            )))
+        }
+    };
+    Ok(plain(&baton_core::schema(kind)))
+}

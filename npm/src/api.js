@@ -1,0 +1,141 @@
+// The package's API: argument conversion and error mapping around the wasm core
+// (bindings/wasm). Every rule is the core's; see SPEC.md.
+
+import * as core from '../wasm/baton.js';
+import { BatonError, batonError } from './errors.js';
+import { jsonText, snakeCase } from './convert.js';
+
+export { BatonError };
+
+/** Calls the core; a thrown string is the core's issues as JSON. */
+function call(fn, ...args) {
+  try {
+    return fn(...args);
+  } catch (thrown) {
+    if (typeof thrown === 'string') throw new BatonError(JSON.parse(thrown));
+    throw thrown;
+  }
+}
+
+function options(value, name) {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw batonError('invalid_argument', '', `${name} must be an object`);
+  }
+  return value;
+}
+
+function stageOf(value) {
+  if (typeof value !== 'string') throw batonError('invalid_argument', '', '`stage` must be a string');
+  return value;
+}
+
+function atOf(value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    throw batonError('invalid_argument', '', '`at` must be an RFC 3339 UTC timestamp string');
+  }
+  return value;
+}
+
+function textOf(value, name) {
+  if (typeof value !== 'string') throw batonError('invalid_argument', '', `\`${name}\` must be a string`);
+  return value;
+}
+
+/** JSON text out: parsed into plain objects unless the caller asked for the text. */
+function out(text, asJson) {
+  return asJson ? text : JSON.parse(text);
+}
+
+/** Validates a document (an object, or JSON text): every error and warning at once. */
+export function validate(document, opts) {
+  const { budget } = options(opts, 'options');
+  if (budget !== undefined && !(Number.isInteger(budget) && budget >= 0 && budget <= 0xffffffff)) {
+    throw batonError('invalid_argument', '', '`budget` must be a non-negative integer');
+  }
+  let text;
+  try {
+    text = jsonText(document);
+  } catch (err) {
+    if (err instanceof BatonError) return { valid: false, errors: err.errors, warnings: [] };
+    throw err;
+  }
+  return JSON.parse(core.validate(text, budget));
+}
+
+/** Applies a baton patch atomically and records it in the history. */
+export function applyPatch(baton, patch, opts) {
+  const o = options(opts, 'options');
+  const text = call(core.applyPatch, jsonText(baton), jsonText(patch), stageOf(o.stage), atOf(o.at));
+  return out(text, o.json);
+}
+
+/** A new baton whose history starts with the given fields. */
+export function createBaton(fields, opts) {
+  const o = options(opts, 'options');
+  return out(call(core.create, jsonText(fields), stageOf(o.stage), atOf(o.at)), o.json);
+}
+
+/** Replays the history; `ok` is false with `history_mismatch` issues where it disagrees. */
+export function verify(baton) {
+  return JSON.parse(call(core.verify, jsonText(baton)));
+}
+
+/** The baton patch that turns `oldBaton` into `newBaton`. */
+export function diff(oldBaton, newBaton, opts) {
+  const o = options(opts, 'options');
+  return out(call(core.diff, jsonText(oldBaton), jsonText(newBaton)), o.json);
+}
+
+/** Plain RFC 7396 merge patch on any JSON (strings are JSON text). */
+export function mergePatch(target, patch, opts) {
+  const o = options(opts, 'options');
+  return out(call(core.mergePatch, jsonText(target), jsonText(patch)), o.json);
+}
+
+/** The baton as Markdown for a prompt; `maxTokens` leaves out the oldest decisions. */
+export function render(baton, opts) {
+  const wire = {};
+  for (const [name, value] of Object.entries(options(opts, 'render options'))) {
+    if (value === undefined) continue;
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw batonError('invalid_argument', '', `\`${name}\` must be a non-negative integer`);
+    }
+    wire[snakeCase(name)] = value;
+  }
+  let optionsText;
+  try {
+    optionsText = jsonText(wire);
+  } catch (err) {
+    throw err instanceof BatonError ? batonError('invalid_argument', '', err.message) : err;
+  }
+  return call(core.render, jsonText(baton), optionsText);
+}
+
+/** The token estimate of SPEC.md §11. */
+export function estimateTokens(text) {
+  return core.estimateTokens(textOf(text, 'text'));
+}
+
+/** Canonical JSON of a baton (SPEC.md §9), compact or pretty. */
+export function toJson(baton, opts) {
+  const o = options(opts, 'options');
+  return call(core.toJson, jsonText(baton), o.pretty === true);
+}
+
+/** The Markdown to put before a stage, with instructions for returning a patch. */
+export function prompt(baton, stage) {
+  return call(core.prompt, jsonText(baton), stageOf(stage));
+}
+
+/** The baton patch in a model's reply (a fenced json block, a bare object or a wrapper). */
+export function extractPatch(reply, opts) {
+  const o = options(opts, 'options');
+  return out(call(core.extractPatch, textOf(reply, 'reply')), o.json);
+}
+
+/** The JSON Schema of a baton (`"baton"`, the default) or of a patch (`"patch"`). */
+export function schema(kind = 'baton') {
+  return JSON.parse(call(core.schema, textOf(kind, 'kind')));
+}
