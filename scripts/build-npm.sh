@@ -4,7 +4,7 @@
 # crates.io at exactly the Cargo.lock version, wasm-opt from npm's `binaryen`.
 # Idempotent: each tool is installed only when missing or at the wrong version.
 #
-#   scripts/build-npm.sh            optimised build (wasm-opt -Oz)
+#   scripts/build-npm.sh            optimised build (wasm-opt -O3)
 #   BATON_WASM_OPT=0 scripts/...    skip wasm-opt (the tests pass on both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name baton \
   target/wasm32-unknown-unknown/wasm/baton_wasm.wasm
 
 if [ "${BATON_WASM_OPT:-1}" != 0 ]; then
-  npm/node_modules/.bin/wasm-opt -Oz \
+  npm/node_modules/.bin/wasm-opt -O3 \
     --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
     --enable-reference-types --enable-multivalue --enable-mutable-globals \
     "$out/baton_bg.wasm" -o "$out/baton_bg.wasm.opt"

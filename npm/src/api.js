@@ -3,7 +3,7 @@
 
 import * as core from '../wasm/baton.js';
 import { BatonError, batonError } from './errors.js';
-import { jsonText, snakeCase } from './convert.js';
+import { jsonBytes, snakeCase, utf8 } from './convert.js';
 
 export { BatonError };
 
@@ -56,7 +56,7 @@ export function validate(document, opts) {
   }
   let text;
   try {
-    text = jsonText(document);
+    text = jsonBytes(document);
   } catch (err) {
     if (err instanceof BatonError) return { valid: false, errors: err.errors, warnings: [] };
     throw err;
@@ -67,31 +67,31 @@ export function validate(document, opts) {
 /** Applies a baton patch atomically and records it in the history. */
 export function applyPatch(baton, patch, opts) {
   const o = options(opts, 'options');
-  const text = call(core.applyPatch, jsonText(baton), jsonText(patch), stageOf(o.stage), atOf(o.at));
+  const text = call(core.applyPatch, jsonBytes(baton), jsonBytes(patch), stageOf(o.stage), atOf(o.at));
   return out(text, o.json);
 }
 
 /** A new baton whose history starts with the given fields. */
 export function createBaton(fields, opts) {
   const o = options(opts, 'options');
-  return out(call(core.create, jsonText(fields), stageOf(o.stage), atOf(o.at)), o.json);
+  return out(call(core.create, jsonBytes(fields), stageOf(o.stage), atOf(o.at)), o.json);
 }
 
 /** Replays the history; `ok` is false with `history_mismatch` issues where it disagrees. */
 export function verify(baton) {
-  return JSON.parse(call(core.verify, jsonText(baton)));
+  return JSON.parse(call(core.verify, jsonBytes(baton)));
 }
 
 /** The baton patch that turns `oldBaton` into `newBaton`. */
 export function diff(oldBaton, newBaton, opts) {
   const o = options(opts, 'options');
-  return out(call(core.diff, jsonText(oldBaton), jsonText(newBaton)), o.json);
+  return out(call(core.diff, jsonBytes(oldBaton), jsonBytes(newBaton)), o.json);
 }
 
 /** Plain RFC 7396 merge patch on any JSON (strings are JSON text). */
 export function mergePatch(target, patch, opts) {
   const o = options(opts, 'options');
-  return out(call(core.mergePatch, jsonText(target), jsonText(patch)), o.json);
+  return out(call(core.mergePatch, jsonBytes(target), jsonBytes(patch)), o.json);
 }
 
 /** The baton as Markdown for a prompt; `maxTokens` leaves out the oldest decisions. */
@@ -106,33 +106,33 @@ export function render(baton, opts) {
   }
   let optionsText;
   try {
-    optionsText = jsonText(wire);
+    optionsText = jsonBytes(wire);
   } catch (err) {
     throw err instanceof BatonError ? batonError('invalid_argument', '', err.message) : err;
   }
-  return call(core.render, jsonText(baton), optionsText);
+  return call(core.render, jsonBytes(baton), optionsText);
 }
 
 /** The token estimate of SPEC.md §11. */
 export function estimateTokens(text) {
-  return core.estimateTokens(textOf(text, 'text'));
+  return core.estimateTokens(utf8(textOf(text, 'text')));
 }
 
 /** Canonical JSON of a baton (SPEC.md §9), compact or pretty. */
 export function toJson(baton, opts) {
   const o = options(opts, 'options');
-  return call(core.toJson, jsonText(baton), o.pretty === true);
+  return call(core.toJson, jsonBytes(baton), o.pretty === true);
 }
 
 /** The Markdown to put before a stage, with instructions for returning a patch. */
 export function prompt(baton, stage) {
-  return call(core.prompt, jsonText(baton), stageOf(stage));
+  return call(core.prompt, jsonBytes(baton), stageOf(stage));
 }
 
 /** The baton patch in a model's reply (a fenced json block, a bare object or a wrapper). */
 export function extractPatch(reply, opts) {
   const o = options(opts, 'options');
-  return out(call(core.extractPatch, textOf(reply, 'reply')), o.json);
+  return out(call(core.extractPatch, utf8(textOf(reply, 'reply'))), o.json);
 }
 
 /** The JSON Schema of a baton (`"baton"`, the default) or of a patch (`"patch"`). */

@@ -3,6 +3,8 @@
 
 import { batonError } from './errors.js';
 
+const encoder = new TextEncoder();
+
 /** SPEC.md §1: nesting deeper than 100 arrays/objects is `too_deep`. */
 const MAX_DEPTH = 100;
 
@@ -14,11 +16,31 @@ const MAX_DEPTH = 100;
  * Set, Date, functions, class instances, cycles) is a `BatonError`.
  */
 export function jsonText(value) {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    if (!isWellFormed(value)) {
+      throw batonError('invalid_json', '', 'the JSON text holds a lone UTF-16 surrogate (not Unicode text)');
+    }
+    return value;
+  }
   if (value === undefined) throw batonError('type', '', 'expected a JSON value or JSON text, got undefined');
   const path = [];
   check(value, 1, path);
   return JSON.stringify(value);
+}
+
+/** A JS value's JSON text, UTF-8 encoded for the core. */
+export function jsonBytes(value) {
+  return encoder.encode(jsonText(value));
+}
+
+/** UTF-8 bytes of a plain string argument (a reply, a text to estimate). */
+export function utf8(text) {
+  return encoder.encode(text);
+}
+
+/** No lone surrogates (TextEncoder would silently turn them into U+FFFD). */
+function isWellFormed(text) {
+  return typeof text.isWellFormed === 'function' ? text.isWellFormed() : !/\p{Surrogate}/u.test(text);
 }
 
 /** Walks a value once; `path` holds the member names down to it, for errors only. */

@@ -1,9 +1,10 @@
 //! The wasm-bindgen layer under the npm package `baton-handoff`.
 //!
-//! Everything crosses the boundary as JSON text: values come in as JSON text
-//! (the package's JS side turns objects into text after checking that they are
-//! JSON, see `npm/src/convert.js`), results go out as JSON text that the JS side
-//! parses into plain objects. One string each way is faster than walking a JS
+//! Everything crosses the boundary as JSON text: values come in as UTF-8 JSON
+//! text (the package's JS side turns objects into text after checking that they
+//! are JSON, see `npm/src/convert.js`, and encodes it: one native copy instead of
+//! wasm-bindgen's per-character string loop), results go out as JSON text that
+//! the JS side parses into plain objects. One string each way is faster than walking a JS
 //! object graph value by value, and it reuses the core's parser, so duplicate
 //! keys, depth, `1e400` and UTF-8 are handled exactly as in every other runtime.
 //!
@@ -40,12 +41,12 @@ fn fail(error: Error) -> JsValue {
     JsValue::from_str(&to_text(&error.issues()))
 }
 
-fn parse(text: &str) -> Result<Value, JsValue> {
-    baton_core::parse_json(text).map_err(fail)
+fn parse(text: &[u8]) -> Result<Value, JsValue> {
+    baton_core::parse_json_bytes(text).map_err(fail)
 }
 
-fn baton(text: &str) -> Result<Baton, JsValue> {
-    Baton::from_json(text).map_err(fail)
+fn baton(text: &[u8]) -> Result<Baton, JsValue> {
+    Baton::from_value(&parse(text)?).map_err(fail)
 }
 
 /// Plain JSON text (not the baton's canonical form) for results that are not batons.
@@ -55,9 +56,9 @@ fn plain(value: &Value) -> String {
 
 /// `validate(document, budget)`: a report `{valid, errors, warnings}`; never throws.
 #[wasm_bindgen]
-pub fn validate(document: &str, budget: Option<u32>) -> String {
+pub fn validate(document: &[u8], budget: Option<u32>) -> String {
     let budget = budget.map_or(baton_core::DEFAULT_BUDGET, |b| b as usize);
-    let (errors, warnings) = match baton_core::parse_json(document) {
+    let (errors, warnings) = match baton_core::parse_json_bytes(document) {
         Ok(doc) => {
             let report = baton_core::validate_with_budget(&doc, budget);
             (report.errors, report.warnings)
@@ -73,7 +74,7 @@ pub fn validate(document: &str, budget: Option<u32>) -> String {
 
 /// `apply_patch(baton, patch, stage, at)`: the patched baton as canonical JSON.
 #[wasm_bindgen(js_name = applyPatch)]
-pub fn apply_patch(baton_text: &str, patch: &str, stage: &str, at: Option<String>) -> JsResult {
+pub fn apply_patch(baton_text: &[u8], patch: &[u8], stage: &str, at: Option<String>) -> JsResult {
     let baton = baton(baton_text)?;
     let patch = parse(patch)?;
     baton_core::apply_patch(&baton, &patch, stage, at.as_deref())
@@ -83,7 +84,7 @@ pub fn apply_patch(baton_text: &str, patch: &str, stage: &str, at: Option<String
 
 /// `create(fields, stage, at)`: a new baton as canonical JSON.
 #[wasm_bindgen]
-pub fn create(fields: &str, stage: &str, at: Option<String>) -> JsResult {
+pub fn create(fields: &[u8], stage: &str, at: Option<String>) -> JsResult {
     let fields = parse(fields)?;
     baton_core::create(&fields, stage, at.as_deref())
         .map(|b| b.to_json())
@@ -92,7 +93,7 @@ pub fn create(fields: &str, stage: &str, at: Option<String>) -> JsResult {
 
 /// `verify(baton)`: `{ok, errors}`; throws only when the input is not a valid baton.
 #[wasm_bindgen]
-pub fn verify(baton_text: &str) -> JsResult {
+pub fn verify(baton_text: &[u8]) -> JsResult {
     let baton = baton(baton_text)?;
     let errors = match baton_core::verify(&baton) {
         Ok(()) => Vec::new(),
@@ -106,7 +107,7 @@ pub fn verify(baton_text: &str) -> JsResult {
 
 /// `diff(old, new)`: the baton patch that turns `old` into `new`.
 #[wasm_bindgen]
-pub fn diff(old: &str, new: &str) -> JsResult {
+pub fn diff(old: &[u8], new: &[u8]) -> JsResult {
     let old = baton(old)?;
     let new = baton(new)?;
     baton_core::diff(&old, &new)
@@ -116,7 +117,7 @@ pub fn diff(old: &str, new: &str) -> JsResult {
 
 /// `merge_patch(target, patch)`: plain RFC 7396 on any JSON.
 #[wasm_bindgen(js_name = mergePatch)]
-pub fn merge_patch(target: &str, patch: &str) -> JsResult {
+pub fn merge_patch(target: &[u8], patch: &[u8]) -> JsResult {
     let target = parse(target)?;
     let patch = parse(patch)?;
     baton_core::merge_patch(&target, &patch)
@@ -127,21 +128,23 @@ pub fn merge_patch(target: &str, patch: &str) -> JsResult {
 /// `render_markdown(baton, options)`, the options in their wire form
 /// (`{"max_tokens", "history", "extensions"}` as JSON text).
 #[wasm_bindgen]
-pub fn render(baton_text: &str, options: &str) -> JsResult {
+pub fn render(baton_text: &[u8], options: &[u8]) -> JsResult {
     let baton = baton(baton_text)?;
     let options = RenderOptions::from_value(&parse(options)?).map_err(fail)?;
     baton_core::render_markdown(&baton, &options).map_err(fail)
 }
 
-/// `estimate_tokens(text)`.
+/// `estimate_tokens(text)`, the text UTF-8 encoded (by `TextEncoder`, so always
+/// well-formed; `from_utf8_lossy` then borrows without copying).
 #[wasm_bindgen(js_name = estimateTokens)]
-pub fn estimate_tokens(text: &str) -> u32 {
-    u32::try_from(baton_core::estimate_tokens(text)).unwrap_or(u32::MAX)
+pub fn estimate_tokens(text: &[u8]) -> u32 {
+    let text = String::from_utf8_lossy(text);
+    u32::try_from(baton_core::estimate_tokens(&text)).unwrap_or(u32::MAX)
 }
 
 /// Canonical JSON of a baton, compact or pretty.
 #[wasm_bindgen(js_name = toJson)]
-pub fn to_json(baton_text: &str, pretty: bool) -> JsResult {
+pub fn to_json(baton_text: &[u8], pretty: bool) -> JsResult {
     let baton = baton(baton_text)?;
     Ok(if pretty {
         baton.to_json_pretty()
@@ -152,15 +155,15 @@ pub fn to_json(baton_text: &str, pretty: bool) -> JsResult {
 
 /// `prompt(baton, stage)`.
 #[wasm_bindgen]
-pub fn prompt(baton_text: &str, stage: &str) -> JsResult {
+pub fn prompt(baton_text: &[u8], stage: &str) -> JsResult {
     let baton = baton(baton_text)?;
     baton_core::prompt(&baton, stage).map_err(fail)
 }
 
 /// `extract_patch(reply)`: the patch found in a model's reply.
 #[wasm_bindgen(js_name = extractPatch)]
-pub fn extract_patch(reply: &str) -> JsResult {
-    baton_core::extract_patch(reply)
+pub fn extract_patch(reply: &[u8]) -> JsResult {
+    baton_core::extract_patch(&String::from_utf8_lossy(reply))
         .map(|p| plain(&p))
         .map_err(fail)
 }

@@ -116,22 +116,20 @@ pub fn depth_exceeds(value: &Value, limit: usize) -> bool {
 
 /// Side channel for the errors our visitor raises: serde errors are opaque strings,
 /// and we need a code and a path.
+///
+/// The path of a `duplicate_key` is built while the error unwinds (each level
+/// prepends its segment), so parsing valid input tracks no path at all.
 #[derive(Default)]
 struct State {
-    path: RefCell<Vec<String>>,
     found: RefCell<Option<(Code, String, String)>>,
 }
 
 impl State {
-    fn pointer(&self, last: &str) -> String {
-        let mut out = String::new();
-        for seg in self.path.borrow().iter() {
-            out.push('/');
-            out.push_str(&escape_segment(seg));
+    /// Prepends one level to the path of an error on its way out.
+    fn locate(&self, segment: &str) {
+        if let Some((Code::DuplicateKey, path, _)) = self.found.borrow_mut().as_mut() {
+            path.insert_str(0, &format!("/{}", escape_segment(segment)));
         }
-        out.push('/');
-        out.push_str(&escape_segment(last));
-        out
     }
 
     fn fail<E: de::Error>(&self, code: Code, path: String, message: String) -> E {
@@ -243,12 +241,12 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         let depth = self.enter()?;
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
         loop {
-            self.state.path.borrow_mut().push(out.len().to_string());
-            let next = seq.next_element_seed(ValueSeed {
-                state: self.state,
-                depth,
-            })?;
-            self.state.path.borrow_mut().pop();
+            let next = seq
+                .next_element_seed(ValueSeed {
+                    state: self.state,
+                    depth,
+                })
+                .inspect_err(|_| self.state.locate(itoa::Buffer::new().format(out.len())))?;
             match next {
                 Some(v) => out.push(v),
                 None => return Ok(Value::Array(out)),
@@ -263,16 +261,16 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             if out.contains_key(&key) {
                 return Err(self.state.fail(
                     Code::DuplicateKey,
-                    self.state.pointer(&key),
+                    format!("/{}", escape_segment(&key)),
                     format!("duplicate key `{key}`"),
                 ));
             }
-            self.state.path.borrow_mut().push(key.clone());
-            let value = map.next_value_seed(ValueSeed {
-                state: self.state,
-                depth,
-            })?;
-            self.state.path.borrow_mut().pop();
+            let value = map
+                .next_value_seed(ValueSeed {
+                    state: self.state,
+                    depth,
+                })
+                .inspect_err(|_| self.state.locate(&key))?;
             out.insert(key, value);
         }
         Ok(Value::Object(out))

@@ -94,6 +94,27 @@ pub(crate) fn default_estimate(baton: &Baton) -> usize {
     counter.fixed + counter.decisions.iter().sum::<usize>()
 }
 
+/// An upper bound of [`default_estimate`] from byte counts alone, for a valid
+/// document: a token never takes less than one byte of the rendering (§11), and
+/// an entry's line is at most its bytes plus `- `, an escape and a newline.
+pub(crate) fn estimate_bound(document: &Value) -> usize {
+    use std::sync::OnceLock;
+    static FIXED: OnceLock<usize> = OnceLock::new();
+    let fixed = *FIXED.get_or_init(|| {
+        let mut writer = Writer(String::new());
+        layout(&Baton::new(""), &RenderOptions::default(), 0, &mut writer);
+        writer.0.len()
+    });
+    let text = |v: &Value| v.as_str().map_or(0, str::len);
+    let lists: usize = LIST_FIELDS
+        .iter()
+        .filter_map(|f| document.get(f.name()).and_then(Value::as_array))
+        .flatten()
+        .map(|e| text(e) + 4)
+        .sum();
+    fixed + document.get("goal").map_or(0, text) + 1 + lists
+}
+
 /// How many of the oldest decisions to leave out so the estimate is at most `max`.
 fn fit(baton: &Baton, options: &RenderOptions, max: usize) -> Result<usize, Error> {
     let mut counter = Counter::default();

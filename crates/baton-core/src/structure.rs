@@ -89,116 +89,229 @@ const SUPPORTED_KEYWORDS: [&str; 13] = [
 #[cfg_attr(feature = "jsonschema", allow(dead_code))]
 pub(crate) fn with_interpreter(document: &Value) -> Vec<(Finding, String)> {
     use std::sync::OnceLock;
-    static SCHEMA: OnceLock<Value> = OnceLock::new();
-    let root = SCHEMA.get_or_init(|| crate::schema::schema(crate::schema::SchemaKind::Baton));
+    static COMPILED: OnceLock<Compiled> = OnceLock::new();
+    let compiled = COMPILED
+        .get_or_init(|| Compiled::new(&crate::schema::schema(crate::schema::SchemaKind::Baton)));
     let mut out = Vec::new();
-    walk(root, root, document, &mut String::new(), &mut out);
+    compiled.walk(0, document, &Path::Root, &mut out);
     out
 }
 
-fn walk(
-    root: &Value,
-    schema: &Value,
-    value: &Value,
-    path: &mut String,
-    out: &mut Vec<(Finding, String)>,
-) {
-    let Some(s) = schema.as_object() else {
-        // `true`/`{}`-like schemas accept everything; `false` never appears.
-        return;
-    };
-    if let Some(target) = s
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| resolve(root, r))
-    {
-        walk(root, target, value, path, out);
+/// The schema compiled once into a flat tree: `$ref`s resolved, keywords typed,
+/// so that checking a 10,000-entry list costs a type test and a length test per
+/// entry and no allocation unless something is wrong.
+struct Compiled {
+    nodes: Vec<Node>,
+}
+
+#[derive(Default)]
+struct Node {
+    /// Schemas this one also applies (`$ref` targets).
+    refs: Vec<usize>,
+    ty: Option<JsonType>,
+    constant: Option<Value>,
+    min_length: Option<u64>,
+    required: Vec<String>,
+    properties: Vec<(String, usize)>,
+    prefixes: Vec<(String, usize)>,
+    additional: Additional,
+    items: Option<usize>,
+}
+
+#[derive(Default)]
+enum Additional {
+    #[default]
+    Allowed,
+    Denied,
+    Schema(usize),
+}
+
+#[derive(Clone, Copy)]
+enum JsonType {
+    Object,
+    Array,
+    String,
+    Boolean,
+    Null,
+    Number,
+    Integer,
+    /// A type name the interpreter does not know: nothing matches it.
+    Unknown,
+}
+
+impl Compiled {
+    fn new(root: &Value) -> Compiled {
+        let mut compiled = Compiled { nodes: Vec::new() };
+        let mut refs = Vec::new();
+        compiled.compile(root, root, &mut refs);
+        compiled
     }
-    if let Some(ty) = s.get("type").and_then(Value::as_str) {
-        if !has_type(value, ty) {
-            out.push((Finding::Type, path.clone()));
+
+    /// Compiles `schema` into a new node and returns its index. `seen` maps `$ref`
+    /// strings already compiled to their node (the baton schema has no cycles, but
+    /// shared definitions are compiled once).
+    fn compile(&mut self, root: &Value, schema: &Value, seen: &mut Vec<(String, usize)>) -> usize {
+        let index = self.nodes.len();
+        self.nodes.push(Node::default());
+        let Some(s) = schema.as_object() else {
+            return index;
+        };
+        let mut node = Node::default();
+        if let Some(reference) = s.get("$ref").and_then(Value::as_str) {
+            let known = seen.iter().find(|(r, _)| r == reference).map(|(_, i)| *i);
+            let target = match known {
+                Some(i) => Some(i),
+                None => resolve(root, reference).map(|target| {
+                    let i = self.compile(root, target, seen);
+                    seen.push((reference.to_owned(), i));
+                    i
+                }),
+            };
+            node.refs.extend(target);
+        }
+        node.ty = s.get("type").and_then(Value::as_str).map(|t| match t {
+            "object" => JsonType::Object,
+            "array" => JsonType::Array,
+            "string" => JsonType::String,
+            "boolean" => JsonType::Boolean,
+            "null" => JsonType::Null,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            _ => JsonType::Unknown,
+        });
+        node.constant = s.get("const").cloned();
+        node.min_length = s.get("minLength").and_then(Value::as_u64);
+        node.required = s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect();
+        for (name, sub) in s
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let i = self.compile(root, sub, seen);
+            node.properties.push((name.clone(), i));
+        }
+        for (pattern, sub) in s
+            .get("patternProperties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let i = self.compile(root, sub, seen);
+            let prefix = pattern.strip_prefix('^').unwrap_or(pattern);
+            node.prefixes.push((prefix.to_owned(), i));
+        }
+        node.additional = match s.get("additionalProperties") {
+            Some(Value::Bool(false)) => Additional::Denied,
+            Some(sub @ Value::Object(_)) => Additional::Schema(self.compile(root, sub, seen)),
+            _ => Additional::Allowed,
+        };
+        if let Some(sub) = s.get("items") {
+            node.items = Some(self.compile(root, sub, seen));
+        }
+        self.nodes[index] = node;
+        index
+    }
+
+    fn walk(&self, index: usize, value: &Value, path: &Path<'_>, out: &mut Vec<(Finding, String)>) {
+        let node = &self.nodes[index];
+        for &target in &node.refs {
+            self.walk(target, value, path, out);
+        }
+        if let Some(ty) = node.ty {
+            if !has_type(value, ty) {
+                out.push((Finding::Type, path.pointer()));
+            }
+        }
+        if let Some(expected) = &node.constant {
+            if !same_json(expected, value) {
+                out.push((Finding::Const, path.pointer()));
+            }
+        }
+        match value {
+            Value::String(text) => {
+                if let Some(min) = node.min_length {
+                    // Lengths count code points; `len()` is an upper bound in bytes.
+                    let short = match min {
+                        0 => false,
+                        1 => text.is_empty(),
+                        _ => (text.chars().count() as u64) < min,
+                    };
+                    if short {
+                        out.push((Finding::MinLength, path.pointer()));
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item) = node.items {
+                    for (i, v) in items.iter().enumerate() {
+                        self.walk(item, v, &Path::Index(path, i), out);
+                    }
+                }
+            }
+            Value::Object(members) => self.object(node, members, path, out),
+            _ => {}
         }
     }
-    if let Some(expected) = s.get("const") {
-        if !same_json(expected, value) {
-            out.push((Finding::Const, path.clone()));
+
+    fn object(
+        &self,
+        node: &Node,
+        members: &Map<String, Value>,
+        path: &Path<'_>,
+        out: &mut Vec<(Finding, String)>,
+    ) {
+        for name in &node.required {
+            if !members.contains_key(name) {
+                out.push((Finding::Required(name.clone()), path.pointer()));
+            }
         }
-    }
-    match value {
-        Value::String(text) => {
-            if let Some(min) = s.get("minLength").and_then(Value::as_u64) {
-                if (text.chars().count() as u64) < min {
-                    out.push((Finding::MinLength, path.clone()));
+        for (name, member) in members {
+            let here = Path::Key(path, name);
+            let mut matched = false;
+            if let Some((_, sub)) = node.properties.iter().find(|(n, _)| n == name) {
+                matched = true;
+                self.walk(*sub, member, &here, out);
+            }
+            for (prefix, sub) in &node.prefixes {
+                if name.starts_with(prefix.as_str()) {
+                    matched = true;
+                    self.walk(*sub, member, &here, out);
+                }
+            }
+            if !matched {
+                match node.additional {
+                    Additional::Denied => {
+                        out.push((Finding::Unexpected(name.clone()), path.pointer()))
+                    }
+                    Additional::Schema(sub) => self.walk(sub, member, &here, out),
+                    Additional::Allowed => {}
                 }
             }
         }
-        Value::Array(items) => {
-            if let Some(item_schema) = s.get("items") {
-                for (i, item) in items.iter().enumerate() {
-                    let len = path.len();
-                    path.push('/');
-                    path.push_str(itoa::Buffer::new().format(i));
-                    walk(root, item_schema, item, path, out);
-                    path.truncate(len);
-                }
-            }
-        }
-        Value::Object(members) => object(root, s, members, path, out),
-        _ => {}
     }
 }
 
-fn object(
-    root: &Value,
-    s: &Map<String, Value>,
-    members: &Map<String, Value>,
-    path: &mut String,
-    out: &mut Vec<(Finding, String)>,
-) {
-    for name in s
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(name) = name.as_str() {
-            if !members.contains_key(name) {
-                out.push((Finding::Required(name.to_owned()), path.clone()));
-            }
-        }
-    }
-    let properties = s.get("properties").and_then(Value::as_object);
-    let patterns = s.get("patternProperties").and_then(Value::as_object);
-    let additional = s.get("additionalProperties");
-    for (name, member) in members {
-        let mut matched = false;
-        let len = path.len();
-        path.push('/');
-        path.push_str(&escape_segment(name));
-        if let Some(sub) = properties.and_then(|p| p.get(name)) {
-            matched = true;
-            walk(root, sub, member, path, out);
-        }
-        for (pattern, sub) in patterns.into_iter().flatten() {
-            if prefix_matches(pattern, name) {
-                matched = true;
-                walk(root, sub, member, path, out);
-            }
-        }
-        path.truncate(len);
-        if !matched {
-            match additional {
-                Some(Value::Bool(false)) => {
-                    out.push((Finding::Unexpected(name.clone()), path.clone()))
-                }
-                Some(sub @ Value::Object(_)) => {
-                    path.push('/');
-                    path.push_str(&escape_segment(name));
-                    walk(root, sub, member, path, out);
-                    path.truncate(len);
-                }
-                _ => {}
-            }
+/// Where the walk is, as a chain of borrowed segments: the JSON Pointer is only
+/// built when there is something to report.
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            Path::Root => String::new(),
+            Path::Key(parent, name) => format!("{}/{}", parent.pointer(), escape_segment(name)),
+            Path::Index(parent, i) => format!("{}/{i}", parent.pointer()),
         }
     }
 }
@@ -224,14 +337,6 @@ fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     root.pointer(reference.strip_prefix('#')?)
 }
 
-/// The generated schema's only patterns are anchored literal prefixes (`^x-`); a
-/// unit test checks that no other kind of pattern appears.
-fn prefix_matches(pattern: &str, name: &str) -> bool {
-    pattern
-        .strip_prefix('^')
-        .is_some_and(|prefix| name.starts_with(prefix))
-}
-
 /// Whether a pattern is an anchored literal prefix the interpreter can match.
 #[cfg(test)]
 fn is_literal_prefix(pattern: &str) -> bool {
@@ -241,18 +346,18 @@ fn is_literal_prefix(pattern: &str) -> bool {
     })
 }
 
-fn has_type(value: &Value, ty: &str) -> bool {
+fn has_type(value: &Value, ty: JsonType) -> bool {
     match ty {
-        "object" => value.is_object(),
-        "array" => value.is_array(),
-        "string" => value.is_string(),
-        "boolean" => value.is_boolean(),
-        "null" => value.is_null(),
-        "number" => value.is_number(),
-        "integer" => {
+        JsonType::Object => value.is_object(),
+        JsonType::Array => value.is_array(),
+        JsonType::String => value.is_string(),
+        JsonType::Boolean => value.is_boolean(),
+        JsonType::Null => value.is_null(),
+        JsonType::Number => value.is_number(),
+        JsonType::Integer => {
             value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
         }
-        _ => false,
+        JsonType::Unknown => false,
     }
 }
 

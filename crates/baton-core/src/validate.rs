@@ -49,9 +49,14 @@ pub fn validate_with_budget(document: &Value, budget: usize) -> Report {
             warnings: Vec::new(),
         };
     }
-    let baton = Baton::from_valid(document);
-    let mut warnings = duplicate_warnings(&baton);
-    let estimate = render::default_estimate(&baton);
+    let mut warnings = duplicate_warnings(document);
+    // Most batons are far under budget: a bound from byte counts settles that
+    // without building the typed baton or laying out the rendering.
+    let estimate = if render::estimate_bound(document) <= budget {
+        0
+    } else {
+        render::default_estimate(&Baton::from_valid(document))
+    };
     if estimate > budget {
         warnings.push(Issue::new(
             Code::OverBudget,
@@ -208,19 +213,32 @@ fn history_entry_errors(i: usize, entry: &Value, out: &mut Vec<Issue>) {
     }
 }
 
-fn duplicate_warnings(baton: &Baton) -> Vec<Issue> {
+fn duplicate_warnings(document: &Value) -> Vec<Issue> {
+    use std::collections::hash_map::Entry;
     let mut out = Vec::new();
     for field in LIST_FIELDS {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        for (i, entry) in baton.list(field).iter().enumerate() {
-            if let Some(first) = seen.get(entry.as_str()) {
-                out.push(Issue::new(
+        let list = match document.get(field.name()) {
+            Some(Value::Array(list)) => list,
+            _ => continue,
+        };
+        if list.len() < 2 {
+            continue;
+        }
+        // Sized up front: no rehashing while a 10,000-entry log goes in.
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(list.len());
+        for (i, entry) in list.iter().enumerate() {
+            let Some(entry) = entry.as_str() else {
+                continue;
+            };
+            match seen.entry(entry) {
+                Entry::Occupied(first) => out.push(Issue::new(
                     Code::Duplicate,
                     format!("/{}/{i}", field.name()),
-                    format!("duplicate of `/{}/{first}`", field.name()),
-                ));
-            } else {
-                seen.insert(entry, i);
+                    format!("duplicate of `/{}/{}`", field.name(), first.get()),
+                )),
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
             }
         }
     }

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use baton_core::{
-    apply_patch, create, diff, is_blank, render_markdown, verify, Baton, Code, RenderOptions,
-    Value, LIST_FIELDS,
+    apply_patch, create, diff, estimate_tokens, is_blank, render_markdown, validate_with_budget,
+    verify, Baton, Code, RenderOptions, Value, LIST_FIELDS,
 };
 use proptest::prelude::*;
 use serde_json::{json, Map};
@@ -92,6 +92,19 @@ fn baton() -> impl Strategy<Value = Baton> {
 }
 
 proptest! {
+    /// `validate` skips the rendering when a byte count already proves the baton
+    /// fits; the warning must still be exactly "the rendering estimates above the budget".
+    #[test]
+    fn over_budget_warns_exactly_when_the_rendering_estimates_above_the_budget(
+        b in baton(), budget in 0usize..200
+    ) {
+        let markdown = render_markdown(&b, &RenderOptions::default()).unwrap();
+        let over = estimate_tokens(&markdown) > budget;
+        let report = validate_with_budget(&b.to_value(), budget);
+        let warned = report.warnings.iter().any(|w| w.code == Code::OverBudget);
+        prop_assert_eq!(warned, over, "estimate {} budget {}", estimate_tokens(&markdown), budget);
+    }
+
     #[test]
     fn a_failing_patch_changes_nothing_and_reports_only_its_errors(
         b in baton(), p in patch(), bad in prop_oneof![
