@@ -59,4 +59,21 @@ if ! command -v chromium >/dev/null; then
 fi
 node npm/test/browser.js
 
+echo "== Python package: pip install ./python into a fresh venv, then pytest"
+venv=target/py-venv
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r python/requirements-test.txt
+"$venv/bin/pip" install --quiet --disable-pip-version-check ./python
+cargo build --quiet --locked -p baton-cli   # the parity test compares the CLI too
+py_log=target/pytest-output.txt
+# pytest exits 5 when it collects nothing: any non-zero exit is a failure here.
+if ! "$venv/bin/python" -m pytest python/tests -q -p no:cacheprovider >"$py_log" 2>&1; then
+  tail -60 "$py_log"
+  echo "test result: FAILED"
+  exit 1
+fi
+tail -1 "$py_log"
+total=$((total + $(grep -oE "[0-9]+ passed" "$py_log" | tail -1 | awk '{print $1}')))
+
 echo "test result: ok. ${total} passed; 0 failed"

@@ -3,7 +3,7 @@
 
 import * as core from '../wasm/baton.js';
 import { BatonError, batonError } from './errors.js';
-import { jsonBytes, snakeCase, utf8 } from './convert.js';
+import { isWellFormed, jsonBytes, snakeCase, utf8 } from './convert.js';
 
 export { BatonError };
 
@@ -25,9 +25,15 @@ function options(value, name) {
   return value;
 }
 
+/** A lone surrogate is not Unicode text (SPEC §1), in any string argument. */
+function wellFormed(value, name) {
+  if (!isWellFormed(value)) throw batonError('invalid_json', '', `\`${name}\` holds a lone surrogate (not Unicode text)`);
+  return value;
+}
+
 function stageOf(value) {
   if (typeof value !== 'string') throw batonError('invalid_argument', '', '`stage` must be a string');
-  return value;
+  return wellFormed(value, 'stage');
 }
 
 function atOf(value) {
@@ -35,13 +41,29 @@ function atOf(value) {
   if (typeof value !== 'string') {
     throw batonError('invalid_argument', '', '`at` must be an RFC 3339 UTC timestamp string');
   }
-  return value;
+  return wellFormed(value, 'at');
 }
 
 function textOf(value, name) {
   if (typeof value !== 'string') throw batonError('invalid_argument', '', `\`${name}\` must be a string`);
-  return value;
+  return wellFormed(value, name);
 }
+
+/**
+ * Runs a conversion whose failure the core must report later, in spec order
+ * (SPEC §4: the baton, then the arguments, then the patch): `[result]` or
+ * `[undefined, issuesJson]`.
+ */
+function later(convert) {
+  try {
+    return [convert(), undefined];
+  } catch (err) {
+    if (err instanceof BatonError) return [undefined, JSON.stringify(err.errors)];
+    throw err;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** JSON text out: parsed into plain objects unless the caller asked for the text. */
 function out(text, asJson) {
@@ -51,8 +73,8 @@ function out(text, asJson) {
 /** Validates a document (an object, or JSON text): every error and warning at once. */
 export function validate(document, opts) {
   const { budget } = options(opts, 'options');
-  if (budget !== undefined && !(Number.isInteger(budget) && budget >= 0 && budget <= 0xffffffff)) {
-    throw batonError('invalid_argument', '', '`budget` must be a non-negative integer');
+  if (budget !== undefined && !(Number.isInteger(budget) && budget >= 0)) {
+    throw batonError('invalid_argument', '', `\`budget\` must be a non-negative integer, got ${String(budget)}`);
   }
   let text;
   try {
@@ -67,14 +89,20 @@ export function validate(document, opts) {
 /** Applies a baton patch atomically and records it in the history. */
 export function applyPatch(baton, patch, opts) {
   const o = options(opts, 'options');
-  const text = call(core.applyPatch, jsonBytes(baton), jsonBytes(patch), stageOf(o.stage), atOf(o.at));
-  return out(text, o.json);
+  const b = jsonBytes(baton);
+  const [args, argsError] = later(() => [stageOf(o.stage), atOf(o.at)]);
+  const [p, patchError] = later(() => jsonBytes(patch));
+  const [stage, at] = args ?? ['', undefined];
+  return out(call(core.applyPatch, b, p ?? EMPTY, stage, at, argsError, patchError), o.json);
 }
 
 /** A new baton whose history starts with the given fields. */
 export function createBaton(fields, opts) {
   const o = options(opts, 'options');
-  return out(call(core.create, jsonBytes(fields), stageOf(o.stage), atOf(o.at)), o.json);
+  const stage = stageOf(o.stage);
+  const at = atOf(o.at);
+  const [f, fieldsError] = later(() => jsonBytes(fields));
+  return out(call(core.create, f ?? EMPTY, stage, at, fieldsError), o.json);
 }
 
 /** Replays the history; `ok` is false with `history_mismatch` issues where it disagrees. */
@@ -96,6 +124,13 @@ export function mergePatch(target, patch, opts) {
 
 /** The baton as Markdown for a prompt; `maxTokens` leaves out the oldest decisions. */
 export function render(baton, opts) {
+  const b = jsonBytes(baton);
+  const [optionsText, optionsError] = later(() => renderOptions(opts));
+  return call(core.render, b, optionsText ?? EMPTY, optionsError);
+}
+
+/** Render options in their wire form (`maxTokens` → `max_tokens`), checked by the core. */
+function renderOptions(opts) {
   const wire = {};
   for (const [name, value] of Object.entries(options(opts, 'render options'))) {
     if (value === undefined) continue;
@@ -104,13 +139,11 @@ export function render(baton, opts) {
     }
     wire[snakeCase(name)] = value;
   }
-  let optionsText;
   try {
-    optionsText = jsonBytes(wire);
+    return jsonBytes(wire);
   } catch (err) {
     throw err instanceof BatonError ? batonError('invalid_argument', '', err.message) : err;
   }
-  return call(core.render, jsonBytes(baton), optionsText);
 }
 
 /** The token estimate of SPEC.md §11. */
@@ -126,7 +159,9 @@ export function toJson(baton, opts) {
 
 /** The Markdown to put before a stage, with instructions for returning a patch. */
 export function prompt(baton, stage) {
-  return call(core.prompt, jsonBytes(baton), stageOf(stage));
+  const b = jsonBytes(baton);
+  const [s, stageError] = later(() => stageOf(stage));
+  return call(core.prompt, b, s ?? '', stageError);
 }
 
 /** The baton patch in a model's reply (a fenced json block, a bare object or a wrapper). */

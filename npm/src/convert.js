@@ -39,7 +39,7 @@ export function utf8(text) {
 }
 
 /** No lone surrogates (TextEncoder would silently turn them into U+FFFD). */
-function isWellFormed(text) {
+export function isWellFormed(text) {
   return typeof text.isWellFormed === 'function' ? text.isWellFormed() : !/\p{Surrogate}/u.test(text);
 }
 
@@ -47,6 +47,8 @@ function isWellFormed(text) {
 function check(value, depth, path) {
   switch (typeof value) {
     case 'string':
+      if (!isWellFormed(value)) surrogate();
+      return;
     case 'boolean':
       return;
     case 'number':
@@ -73,6 +75,7 @@ function check(value, depth, path) {
         fail(path, `a ${kind} is not JSON; pass a plain object`);
       }
       for (const key of Object.keys(value)) {
+        if (!isWellFormed(key)) surrogate();
         const member = value[key];
         if (member === undefined) continue;
         path.push(key);
@@ -84,6 +87,11 @@ function check(value, depth, path) {
     default:
       fail(path, `a ${typeof value} is not JSON`);
   }
+}
+
+/** As in JSON text, a lone surrogate is `invalid_json` at the root (SPEC §1). */
+function surrogate() {
+  throw batonError('invalid_json', '', 'a string holds a lone surrogate (not Unicode text)');
 }
 
 function fail(path, message) {

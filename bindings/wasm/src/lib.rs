@@ -55,8 +55,10 @@ fn plain(value: &Value) -> String {
 }
 
 /// `validate(document, budget)`: a report `{valid, errors, warnings}`; never throws.
+/// The JS side has checked `budget` is a non-negative integer; past the address
+/// space it saturates (no estimate can reach it).
 #[wasm_bindgen]
-pub fn validate(document: &[u8], budget: Option<u32>) -> String {
+pub fn validate(document: &[u8], budget: Option<f64>) -> String {
     let budget = budget.map_or(baton_core::DEFAULT_BUDGET, |b| b as usize);
     let (errors, warnings) = match baton_core::parse_json_bytes(document) {
         Ok(doc) => {
@@ -72,19 +74,47 @@ pub fn validate(document: &[u8], budget: Option<u32>) -> String {
     })
 }
 
+/// Throws issues the JS side found while converting an argument, at the point
+/// where the core would have found them (SPEC §4 orders the baton's errors first,
+/// then the arguments', then the patch's).
+fn deferred(issues: Option<String>) -> Result<(), JsValue> {
+    match issues {
+        Some(issues) => Err(JsValue::from_str(&issues)),
+        None => Ok(()),
+    }
+}
+
 /// `apply_patch(baton, patch, stage, at)`: the patched baton as canonical JSON.
+/// `args_error` / `patch_error`: conversion failures of the JS side, raised in order.
 #[wasm_bindgen(js_name = applyPatch)]
-pub fn apply_patch(baton_text: &[u8], patch: &[u8], stage: &str, at: Option<String>) -> JsResult {
+pub fn apply_patch(
+    baton_text: &[u8],
+    patch: &[u8],
+    stage: &str,
+    at: Option<String>,
+    args_error: Option<String>,
+    patch_error: Option<String>,
+) -> JsResult {
     let baton = baton(baton_text)?;
+    deferred(args_error)?;
+    baton_core::check_arguments(stage, at.as_deref()).map_err(fail)?;
+    deferred(patch_error)?;
     let patch = parse(patch)?;
     baton_core::apply_patch(&baton, &patch, stage, at.as_deref())
         .map(|b| b.to_json())
         .map_err(fail)
 }
 
-/// `create(fields, stage, at)`: a new baton as canonical JSON.
+/// `create(fields, stage, at)`: a new baton as canonical JSON (arguments first, SPEC §6).
 #[wasm_bindgen]
-pub fn create(fields: &[u8], stage: &str, at: Option<String>) -> JsResult {
+pub fn create(
+    fields: &[u8],
+    stage: &str,
+    at: Option<String>,
+    fields_error: Option<String>,
+) -> JsResult {
+    baton_core::check_arguments(stage, at.as_deref()).map_err(fail)?;
+    deferred(fields_error)?;
     let fields = parse(fields)?;
     baton_core::create(&fields, stage, at.as_deref())
         .map(|b| b.to_json())
@@ -121,15 +151,16 @@ pub fn merge_patch(target: &[u8], patch: &[u8]) -> JsResult {
     let target = parse(target)?;
     let patch = parse(patch)?;
     baton_core::merge_patch(&target, &patch)
-        .map(|v| plain(&v))
+        .map(|v| baton_core::to_json(&v, false))
         .map_err(fail)
 }
 
 /// `render_markdown(baton, options)`, the options in their wire form
 /// (`{"max_tokens", "history", "extensions"}` as JSON text).
 #[wasm_bindgen]
-pub fn render(baton_text: &[u8], options: &[u8]) -> JsResult {
+pub fn render(baton_text: &[u8], options: &[u8], options_error: Option<String>) -> JsResult {
     let baton = baton(baton_text)?;
+    deferred(options_error)?;
     let options = RenderOptions::from_value(&parse(options)?).map_err(fail)?;
     baton_core::render_markdown(&baton, &options).map_err(fail)
 }
@@ -155,8 +186,9 @@ pub fn to_json(baton_text: &[u8], pretty: bool) -> JsResult {
 
 /// `prompt(baton, stage)`.
 #[wasm_bindgen]
-pub fn prompt(baton_text: &[u8], stage: &str) -> JsResult {
+pub fn prompt(baton_text: &[u8], stage: &str, stage_error: Option<String>) -> JsResult {
     let baton = baton(baton_text)?;
+    deferred(stage_error)?;
     baton_core::prompt(&baton, stage).map_err(fail)
 }
 
@@ -164,7 +196,7 @@ pub fn prompt(baton_text: &[u8], stage: &str) -> JsResult {
 #[wasm_bindgen(js_name = extractPatch)]
 pub fn extract_patch(reply: &[u8]) -> JsResult {
     baton_core::extract_patch(&String::from_utf8_lossy(reply))
-        .map(|p| plain(&p))
+        .map(|p| baton_core::patch_to_json(&p, false))
         .map_err(fail)
 }
 

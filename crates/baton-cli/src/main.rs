@@ -10,9 +10,9 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use baton_core::{
-    apply_patch, create, diff, estimate_tokens, extract_patch, merge_patch, parse_json_bytes,
-    patch_to_json, prompt, render_markdown, schema, to_json, validate_with_budget, verify, Baton,
-    Error, Issue, RenderOptions, SchemaKind, Value,
+    apply_patch, check_arguments, create, diff, estimate_tokens, extract_patch, merge_patch,
+    parse_json_bytes, patch_to_json, prompt, render_markdown, schema, to_json,
+    validate_with_budget, verify, Baton, Error, Issue, RenderOptions, SchemaKind, Value,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -180,17 +180,14 @@ fn main() -> ExitCode {
 
 fn format_issues(issues: &[Issue], json: bool, kind: &str) -> String {
     if json {
-        let list: Vec<Value> = issues.iter().map(issue_json).collect();
-        return format!(
-            "{}\n",
-            to_json(&serde_json::json!({ "errors": list }), false)
-        );
+        return format!("{{\"errors\":{}}}\n", issues_json(issues));
     }
     issues.iter().map(|i| format!("{kind}: {i}\n")).collect()
 }
 
-fn issue_json(i: &Issue) -> Value {
-    serde_json::json!({"code": i.code.as_str(), "path": i.path, "message": i.message})
+/// `[{code, path, message}, ...]` in that member order, as every binding writes it.
+fn issues_json(issues: &[Issue]) -> String {
+    serde_json::to_string(issues).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Reads every input once; `-` is stdin and may be used by one argument only.
@@ -259,7 +256,9 @@ fn run(cli: Cli) -> Result<Output, Failure> {
             stage,
             at,
         } => {
+            // SPEC §4: the baton, then the arguments, then the patch.
             let b = inputs.baton(&baton)?;
+            check_arguments(&stage, at.as_deref())?;
             let p = inputs.json(&patch)?;
             baton_out(&apply_patch(&b, &p, &stage, at.as_deref())?, json)
         }
@@ -285,10 +284,14 @@ fn run(cli: Cli) -> Result<Output, Failure> {
                 markdown
             }
         }
-        Command::Create { fields, stage, at } => baton_out(
-            &create(&inputs.json(&fields)?, &stage, at.as_deref())?,
-            json,
-        ),
+        Command::Create { fields, stage, at } => {
+            // SPEC §6: the arguments before the fields.
+            check_arguments(&stage, at.as_deref())?;
+            baton_out(
+                &create(&inputs.json(&fields)?, &stage, at.as_deref())?,
+                json,
+            )
+        }
         Command::Verify { baton } => {
             verify(&inputs.baton(&baton)?)?;
             if json {
@@ -333,12 +336,14 @@ fn run(cli: Cli) -> Result<Output, Failure> {
 fn validate_output(report: &baton_core::Report, json: bool) -> Output {
     let code = if report.is_valid() { 0 } else { 1 };
     if json {
-        let errors: Vec<Value> = report.errors.iter().map(issue_json).collect();
-        let warnings: Vec<Value> = report.warnings.iter().map(issue_json).collect();
-        let body =
-            serde_json::json!({"valid": report.is_valid(), "errors": errors, "warnings": warnings});
+        let body = format!(
+            "{{\"valid\":{},\"errors\":{},\"warnings\":{}}}",
+            report.is_valid(),
+            issues_json(&report.errors),
+            issues_json(&report.warnings)
+        );
         return Output {
-            stdout: to_json(&body, false) + "\n",
+            stdout: body + "\n",
             stderr: String::new(),
             code,
         };

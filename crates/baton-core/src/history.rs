@@ -4,13 +4,13 @@ use serde_json::{Map, Value};
 
 use crate::document::{Baton, HistoryEntry, LIST_FIELDS};
 use crate::error::{escape_segment, Code, Error, Issue};
-use crate::patch::{apply_checked, check_arguments, check_patch};
+use crate::patch::{apply_checked, arguments, check_patch};
 use crate::validate::check_document;
 
 /// A new baton from its initial fields; its history starts with those fields
 /// (the origin entry), so replaying the history rebuilds them.
 pub fn create(fields: &Value, stage: &str, at: Option<&str>) -> Result<Baton, Error> {
-    let at = check_arguments(stage, at)?;
+    let at = arguments(stage, at)?;
     if let Some(obj) = fields.as_object().filter(|o| o.contains_key("history")) {
         let mut without = obj.clone();
         without.remove("history");

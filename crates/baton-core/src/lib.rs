@@ -49,7 +49,7 @@ pub use extract::extract_patch;
 pub use history::{create, verify};
 pub use json::{from_deserializer, normalize_f64, parse_json, parse_json_bytes, MAX_DEPTH};
 pub use merge::merge_patch;
-pub use patch::apply_patch;
+pub use patch::{apply_patch, check_arguments};
 pub use prompt::prompt;
 pub use render::{render_markdown, RenderOptions};
 pub use schema::{schema, SchemaKind};

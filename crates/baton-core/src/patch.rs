@@ -23,7 +23,7 @@ pub fn apply_patch(
     stage: &str,
     at: Option<&str>,
 ) -> Result<Baton, Error> {
-    let at = check_arguments(stage, at)?;
+    let at = arguments(stage, at)?;
     let changes = check_patch(patch)?;
     let mut next = baton.clone();
     if next.history.is_empty() {
@@ -42,8 +42,17 @@ pub fn apply_patch(
     Ok(next)
 }
 
+/// Checks the `stage` and `at` arguments of [`apply_patch`] and [`create`](crate::create)
+/// (SPEC §5, §6): `invalid_argument` for a blank stage or a malformed `at`.
+///
+/// Bindings and the CLI call it before parsing the patch or fields text, so that
+/// argument errors come before the patch's own, as the spec orders them.
+pub fn check_arguments(stage: &str, at: Option<&str>) -> Result<(), Error> {
+    arguments(stage, at).map(drop)
+}
+
 /// Checks the `stage` and `at` arguments; returns the timestamp to record.
-pub(crate) fn check_arguments(stage: &str, at: Option<&str>) -> Result<String, Error> {
+pub(crate) fn arguments(stage: &str, at: Option<&str>) -> Result<String, Error> {
     if is_blank(stage) {
         return Err(Error::single(
             Code::InvalidArgument,

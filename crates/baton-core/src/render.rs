@@ -48,7 +48,8 @@ impl RenderOptions {
                     .as_f64()
                     .and_then(normalize_f64)
                     .and_then(|n| n.as_u64())
-                    .and_then(|n| usize::try_from(n).ok())
+                    // Beyond the address space (2^32 on wasm32) no rendering can reach it.
+                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
                 {
                     Some(n) => options.max_tokens = Some(n),
                     None => bad.push(format!(

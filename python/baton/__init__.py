@@ -1,0 +1,149 @@
+"""The baton: a small JSON hand-off document for multi-agent pipelines.
+
+Every function is the Rust core (``baton._baton``) with Python types around it:
+batons and patches go in as dicts or as JSON text (a ``str`` argument is always
+JSON text), results come out as plain dicts in canonical member order, or as
+canonical JSON text with ``json=True``. Bad input raises :class:`BatonError`
+(a ``ValueError``) with every ``{code, path, message}`` issue; an argument of
+the wrong Python type (``stage=5``) raises ``TypeError``. See SPEC.md.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from typing import Any, Literal, Mapping, Optional, Union, cast, overload
+
+from . import _baton
+from ._errors import BatonError
+from ._types import (
+    Baton,
+    BatonFields,
+    BatonPatch,
+    DecisionLogEdit,
+    HistoryEntry,
+    Issue,
+    IssueCode,
+    Json,
+    ListEdit,
+    ValidationReport,
+    VerifyReport,
+)
+
+__all__ = [
+    "Baton", "BatonError", "BatonFields", "BatonPatch", "DecisionLogEdit", "HistoryEntry",
+    "Issue", "IssueCode", "Json", "ListEdit", "ValidationReport", "VerifyReport",
+    "apply_patch", "create", "diff", "estimate_tokens", "extract_patch", "merge_patch",
+    "prompt", "render", "schema", "to_json", "validate", "verify",
+]
+
+__version__ = "0.1.0"
+
+_MAX_SAFE = 2**53
+
+
+def _number(text: str) -> Union[int, float]:
+    """SPEC §1: integers beyond 2^53 are doubles, as the core (and JavaScript) holds them."""
+    n = int(text)
+    return n if -_MAX_SAFE <= n <= _MAX_SAFE else float(n)
+
+
+def _loads(text: str) -> Any:
+    return _json.loads(text, parse_int=_number)
+
+
+#: A baton argument: a dict, or its JSON text.
+BatonInput = Union[BatonFields, Baton, Mapping[str, Any], str]
+#: A patch argument: a dict, or its JSON text.
+PatchInput = Union[BatonPatch, Mapping[str, Any], str]
+
+
+def validate(document: Any, *, budget: int = 1000) -> ValidationReport:
+    """Every error and warning of a document at once; never raises on the document."""
+    return cast(ValidationReport, _baton.validate(document, budget))
+
+
+@overload
+def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = ..., json: Literal[False] = ...) -> Baton: ...
+@overload
+def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = ..., json: Literal[True]) -> str: ...
+def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = None, json: bool = False) -> Union[Baton, str]:
+    """Applies a baton patch atomically and records it in the history (``at`` defaults to now)."""
+    text = _baton.apply_patch(baton, patch, stage, at)
+    return text if json else _loads(text)
+
+
+@overload
+def create(fields: BatonInput, *, stage: str, at: Optional[str] = ..., json: Literal[False] = ...) -> Baton: ...
+@overload
+def create(fields: BatonInput, *, stage: str, at: Optional[str] = ..., json: Literal[True]) -> str: ...
+def create(fields: BatonInput, *, stage: str, at: Optional[str] = None, json: bool = False) -> Union[Baton, str]:
+    """A new baton whose history starts with the given fields."""
+    text = _baton.create(fields, stage, at)
+    return text if json else _loads(text)
+
+
+def verify(baton: BatonInput) -> VerifyReport:
+    """Replays the history; ``ok`` is False with ``history_mismatch`` issues where it disagrees."""
+    return cast(VerifyReport, _baton.verify(baton))
+
+
+@overload
+def diff(old: BatonInput, new: BatonInput, *, json: Literal[False] = ...) -> BatonPatch: ...
+@overload
+def diff(old: BatonInput, new: BatonInput, *, json: Literal[True]) -> str: ...
+def diff(old: BatonInput, new: BatonInput, *, json: bool = False) -> Union[BatonPatch, str]:
+    """The baton patch that turns ``old`` into ``new`` (``append_only`` if decisions are dropped)."""
+    text = _baton.diff(old, new)
+    return text if json else _loads(text)
+
+
+@overload
+def merge_patch(target: Json, patch: Json, *, json: Literal[False] = ...) -> Json: ...
+@overload
+def merge_patch(target: Json, patch: Json, *, json: Literal[True]) -> str: ...
+def merge_patch(target: Json, patch: Json, *, json: bool = False) -> Union[Json, str]:
+    """Plain RFC 7396 merge patch on any JSON (a ``str`` argument is JSON text)."""
+    text = _baton.merge_patch(target, patch)
+    return text if json else _loads(text)
+
+
+def render(
+    baton: BatonInput,
+    *,
+    max_tokens: Optional[int] = None,
+    history: bool = False,
+    extensions: bool = False,
+) -> str:
+    """The baton as Markdown for a prompt; ``max_tokens`` leaves out the oldest decisions."""
+    options = {"max_tokens": max_tokens, "history": history, "extensions": extensions}
+    return _baton.render(baton, options)
+
+
+def estimate_tokens(text: str) -> int:
+    """The deterministic token estimate of SPEC.md §11."""
+    return _baton.estimate_tokens(text)
+
+
+def to_json(baton: BatonInput, *, pretty: bool = False) -> str:
+    """Canonical JSON of a baton (SPEC.md §9), compact or pretty."""
+    return _baton.to_json(baton, pretty)
+
+
+def prompt(baton: BatonInput, stage: str) -> str:
+    """The Markdown to put before ``stage``, with instructions for returning a ``baton_patch``."""
+    return _baton.prompt(baton, stage)
+
+
+@overload
+def extract_patch(reply: str, *, json: Literal[False] = ...) -> BatonPatch: ...
+@overload
+def extract_patch(reply: str, *, json: Literal[True]) -> str: ...
+def extract_patch(reply: str, *, json: bool = False) -> Union[BatonPatch, str]:
+    """The baton patch in a model's reply: a fenced json block, a bare object or a wrapper."""
+    text = _baton.extract_patch(reply)
+    return text if json else _loads(text)
+
+
+def schema(kind: Literal["baton", "patch"] = "baton") -> dict[str, Json]:
+    """The JSON Schema (draft 2020-12) of a baton or of a patch."""
+    return cast("dict[str, Json]", _loads(_baton.schema(kind)))
