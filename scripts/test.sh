@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the project from a fresh clone: formatting, lints, the Rust
-# unit/property/CLI tests and the shared vectors, then the npm package (built
-# from source) in Node and in headless Chromium. Idempotent; installs what it
-# needs, and skips each install when it is already done.
+# unit/property/CLI/relay tests and the shared vectors, the relay again on a
+# throwaway PostgreSQL, the npm package (built from source) in Node and in
+# headless Chromium, the Python package in a fresh virtual environment, and the
+# cross-language relay demo. Idempotent; installs what it needs, and skips each
+# install when it is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
@@ -33,13 +35,25 @@ cargo build --quiet --manifest-path fuzz/Cargo.toml --locked
 echo "== cargo test (unit, property, CLI, shared vectors)"
 cargo_tests --workspace
 
+echo "== relay on PostgreSQL (a throwaway cluster; the SQLite run is in the workspace tests)"
+# The cluster stays up until the end: the npm and Python client tests run on
+# both SQLite and this PostgreSQL (BATON_TEST_DATABASE_URL).
+# shellcheck source=postgres-test.sh
+source scripts/postgres-test.sh
+trap baton_pg_stop EXIT
+baton_pg_start
+cargo_tests -p baton-relay -p baton-cli
+
 echo "== baton-core without jsonschema (the structural interpreter the wasm build uses)"
 cargo_tests -p baton-core --no-default-features --lib --test vectors
 
 echo "== npm package: build from source"
 scripts/build-npm.sh
 
-echo "== npm package: Node tests (vectors, API, bad input) and tsc on the typed example"
+# The relay client tests (npm and Python) and the parity test start this CLI.
+cargo build --quiet --locked -p baton-cli
+
+echo "== npm package: Node tests (vectors, API, bad input, relay client) and tsc on the typed example"
 node_log=target/node-test-output.txt
 if ! (cd npm && npm test) >"$node_log" 2>&1; then
   grep -E "^not ok|^# (pass|fail)" "$node_log" || true
@@ -61,11 +75,7 @@ node npm/test/browser.js
 
 echo "== Python package: pip install ./python into a fresh venv, then pytest"
 venv=target/py-venv
-rm -rf "$venv"
-python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r python/requirements-test.txt
-"$venv/bin/pip" install --quiet --disable-pip-version-check ./python
-cargo build --quiet --locked -p baton-cli   # the parity test compares the CLI too
+scripts/python-env.sh --fresh >/dev/null
 py_log=target/pytest-output.txt
 # pytest exits 5 when it collects nothing: any non-zero exit is a failure here.
 if ! "$venv/bin/python" -m pytest python/tests -q -p no:cacheprovider >"$py_log" 2>&1; then
@@ -75,5 +85,23 @@ if ! "$venv/bin/python" -m pytest python/tests -q -p no:cacheprovider >"$py_log"
 fi
 tail -1 "$py_log"
 total=$((total + $(grep -oE "[0-9]+ passed" "$py_log" | tail -1 | awk '{print $1}')))
+
+echo "== the main job: the relay demo across Python and TypeScript"
+demo_log=target/relay-demo-output.txt
+if ! scripts/relay-demo.sh >"$demo_log" 2>&1; then
+  tail -60 "$demo_log"
+  echo "test result: FAILED"
+  exit 1
+fi
+# Four stages rendered, in order and languages, every handoff done, the history replays.
+stages=$(grep -oE '^=== stage [1-4]/4: [a-z]+ \((Python|TypeScript)\)' "$demo_log" | tr '\n' '|')
+want='=== stage 1/4: planner (Python)|=== stage 2/4: implementer (TypeScript)|=== stage 3/4: tester (Python)|=== stage 4/4: reviewer (TypeScript)|'
+if [ "$stages" != "$want" ] || [ "$(grep -c '^- .* done ' "$demo_log")" != 3 ] || ! grep -q 'history verified' "$demo_log"; then
+  cat "$demo_log"
+  echo "relay demo: unexpected output"
+  echo "test result: FAILED"
+  exit 1
+fi
+echo "relay demo: four stages across Python and TypeScript, every handoff done, history verified"
 
 echo "test result: ok. ${total} passed; 0 failed"

@@ -6,3 +6,4 @@ import init from '../wasm/baton.js';
 await init({ module_or_path: new URL('../wasm/baton_bg.wasm', import.meta.url) });
 
 export * from './api.js';
+export { BatonClient, BatonClient as default, RelayError } from './client.js';

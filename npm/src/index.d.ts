@@ -223,3 +223,180 @@ export function extractPatch(reply: string, options?: { json?: false }): BatonPa
 
 /** The JSON Schema of a baton (default) or of a patch. */
 export function schema(kind?: 'baton' | 'patch'): JsonSchema;
+
+// ---- The relay client (SPEC.md §17). Wire names stay snake_case. ----
+
+/** The state of a handoff on the relay. */
+export type HandoffStatus = 'pending' | 'caught' | 'done' | 'expired';
+
+/** The stable codes of the relay's problem documents (SPEC.md §17), plus the client's own. */
+export type RelayErrorCode =
+  | 'malformed_body'
+  | 'unauthorized'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'already_caught'
+  | 'already_done'
+  | 'not_caught'
+  | 'stale_lease'
+  | 'expired'
+  | 'payload_too_large'
+  | 'invalid_request'
+  | 'invalid_baton'
+  | 'invalid_patch'
+  | 'no_baton'
+  | 'idempotency_mismatch'
+  | 'storage_unavailable'
+  /** Client side: the relay could not be reached. */
+  | 'unreachable'
+  /** Client side: `wait` ran out of time. */
+  | 'timeout'
+  /** Client side: a failure without a problem document. */
+  | 'http_error';
+
+/** An RFC 9457 problem document as the relay sends it. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code: RelayErrorCode;
+  /** The `{code, path, message}` issues of a 422. */
+  errors?: Issue[];
+}
+
+/** An HTTP failure from the relay. */
+export declare class RelayError extends Error {
+  readonly name: 'RelayError';
+  /** The HTTP status; 0 when no answer came (unreachable, timeout). */
+  readonly status: number;
+  readonly code: RelayErrorCode;
+  readonly problem: Problem;
+  /** The issues of a 422 (`invalid_request`, `invalid_baton`, `invalid_patch`), else empty. */
+  readonly errors: Issue[];
+  constructor(status: number, problem: Problem);
+}
+
+/** What `pass` sends. */
+export interface PassRequest {
+  /** What the catcher should do. */
+  task: string;
+  output?: JsonValue;
+  context?: JsonValue;
+  constraints?: JsonValue;
+  /** A baton; the relay validates it with the core. */
+  baton?: BatonFields;
+  /** The addressee (an agent or stage name), for `listHandoffs({ to })`. */
+  to?: string;
+  /** How long the handoff waits to be finished (default 86,400). */
+  ttl_seconds?: number;
+  /** How long one catch holds it before it can be caught again (default 900). */
+  lease_seconds?: number;
+}
+
+/** What `pass` answers. */
+export interface PassResult {
+  baton_id: string;
+  pickup_url: string;
+  status: 'pending';
+  expires_at: string;
+  /** The baton's validation warnings (`duplicate`, `over_budget`). */
+  warnings: Issue[];
+}
+
+/** A caught handoff: the work to do. */
+export interface Job {
+  baton_id: string;
+  task: string;
+  output: JsonValue;
+  context: JsonValue;
+  constraints: JsonValue;
+  baton: Baton | null;
+  to: string | null;
+  status: 'caught';
+  /** Sent back with `done` (the client does it for you). */
+  lease_token: string;
+  lease_expires_at: string;
+  expires_at: string;
+  /** 1 for the first catch, 2 after one re-delivery, ... */
+  attempt: number;
+}
+
+/** What `done` sends. */
+export interface DoneRequest {
+  output?: JsonValue;
+  /** Applied by the relay with the core, recorded in the baton's history. */
+  baton_patch?: BatonPatch;
+  /** The stage recorded with the patch (default: the handoff's `to`). */
+  stage?: string;
+  /** Defaults to the token of this client's catch. */
+  lease_token?: string;
+}
+
+/** What `done` answers. */
+export interface DoneResult {
+  baton_id: string;
+  status: 'done';
+  completed_at: string;
+  output: JsonValue;
+  baton: Baton | null;
+}
+
+/** A handoff's state (`status`), without side effects. */
+export interface HandoffState {
+  baton_id: string;
+  status: HandoffStatus;
+  task: string;
+  to: string | null;
+  created_at: string;
+  expires_at: string;
+  caught_at: string | null;
+  lease_expires_at: string | null;
+  completed_at: string | null;
+  attempts: number;
+  /** The done output; null until done. */
+  output: JsonValue;
+  /** The patched baton; null until done. */
+  baton: Baton | null;
+}
+
+/** One row of `listHandoffs`. */
+export interface HandoffSummary {
+  baton_id: string;
+  status: HandoffStatus;
+  task: string;
+  to: string | null;
+  created_at: string;
+  expires_at: string;
+  pickup_url: string;
+}
+
+/** A page of `listHandoffs`; pass `next` as `after` for the following page. */
+export interface HandoffList {
+  handoffs: HandoffSummary[];
+  next: string | null;
+}
+
+/** Options of a `BatonClient`. */
+export interface ClientOptions {
+  /** The relay (default: `$BATON_URL`, else `http://127.0.0.1:7878`). */
+  baseUrl?: string;
+  /** A `fetch` implementation (default: the global one). */
+  fetch?: (input: URL, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<Response>;
+}
+
+/** A client of one relay with one workspace's token (the package's default export). */
+export declare class BatonClient {
+  constructor(token: string, options?: ClientOptions);
+  readonly baseUrl: string;
+  pass(handoff: PassRequest, options?: { idempotencyKey?: string }): Promise<PassResult>;
+  /** Claims a handoff by pickup URL or id. */
+  catch(urlOrId: string): Promise<Job>;
+  done(batonId: string, result?: DoneRequest): Promise<DoneResult>;
+  status(batonId: string, options?: { wait?: number }): Promise<HandoffState>;
+  /** Resolves when the handoff is `done` or `expired`; rejects with code `timeout`. */
+  wait(batonId: string, options?: { timeout?: number }): Promise<HandoffState>;
+  listHandoffs(filter?: { to?: string; status?: HandoffStatus; limit?: number; after?: string }): Promise<HandoffList>;
+}
+
+export default BatonClient;

@@ -6,3 +6,4 @@ import { initSync } from '../wasm/baton.js';
 initSync({ module: readFileSync(new URL('../wasm/baton_bg.wasm', import.meta.url)) });
 
 export * from './api.js';
+export { BatonClient, BatonClient as default, RelayError } from './client.js';

@@ -15,23 +15,34 @@ from typing import Any, Literal, Mapping, Optional, Union, cast, overload
 
 from . import _baton
 from ._errors import BatonError
+from ._client import AsyncBaton, Baton, RelayError
 from ._types import (
-    Baton,
+    BatonDocument,
     BatonFields,
     BatonPatch,
     DecisionLogEdit,
+    DoneResult,
+    HandoffList,
+    HandoffState,
+    HandoffStatus,
+    HandoffSummary,
     HistoryEntry,
     Issue,
     IssueCode,
     Json,
+    Job,
     ListEdit,
+    PassResult,
+    Problem,
     ValidationReport,
     VerifyReport,
 )
 
 __all__ = [
-    "Baton", "BatonError", "BatonFields", "BatonPatch", "DecisionLogEdit", "HistoryEntry",
-    "Issue", "IssueCode", "Json", "ListEdit", "ValidationReport", "VerifyReport",
+    "AsyncBaton", "Baton", "BatonDocument", "BatonError", "BatonFields", "BatonPatch",
+    "DecisionLogEdit", "DoneResult", "HandoffList", "HandoffState", "HandoffStatus",
+    "HandoffSummary", "HistoryEntry", "Issue", "IssueCode", "Job", "Json", "ListEdit",
+    "PassResult", "Problem", "RelayError", "ValidationReport", "VerifyReport",
     "apply_patch", "create", "diff", "estimate_tokens", "extract_patch", "merge_patch",
     "prompt", "render", "schema", "to_json", "validate", "verify",
 ]
@@ -52,7 +63,7 @@ def _loads(text: str) -> Any:
 
 
 #: A baton argument: a dict, or its JSON text.
-BatonInput = Union[BatonFields, Baton, Mapping[str, Any], str]
+BatonInput = Union[BatonFields, BatonDocument, Mapping[str, Any], str]
 #: A patch argument: a dict, or its JSON text.
 PatchInput = Union[BatonPatch, Mapping[str, Any], str]
 
@@ -63,20 +74,20 @@ def validate(document: Any, *, budget: int = 1000) -> ValidationReport:
 
 
 @overload
-def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = ..., json: Literal[False] = ...) -> Baton: ...
+def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = ..., json: Literal[False] = ...) -> BatonDocument: ...
 @overload
 def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = ..., json: Literal[True]) -> str: ...
-def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = None, json: bool = False) -> Union[Baton, str]:
+def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = None, json: bool = False) -> Union[BatonDocument, str]:
     """Applies a baton patch atomically and records it in the history (``at`` defaults to now)."""
     text = _baton.apply_patch(baton, patch, stage, at)
     return text if json else _loads(text)
 
 
 @overload
-def create(fields: BatonInput, *, stage: str, at: Optional[str] = ..., json: Literal[False] = ...) -> Baton: ...
+def create(fields: BatonInput, *, stage: str, at: Optional[str] = ..., json: Literal[False] = ...) -> BatonDocument: ...
 @overload
 def create(fields: BatonInput, *, stage: str, at: Optional[str] = ..., json: Literal[True]) -> str: ...
-def create(fields: BatonInput, *, stage: str, at: Optional[str] = None, json: bool = False) -> Union[Baton, str]:
+def create(fields: BatonInput, *, stage: str, at: Optional[str] = None, json: bool = False) -> Union[BatonDocument, str]:
     """A new baton whose history starts with the given fields."""
     text = _baton.create(fields, stage, at)
     return text if json else _loads(text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, List, Union
+from typing import Any, Dict, List, Optional, Union
 
 if sys.version_info >= (3, 11):
     from typing import Literal, NotRequired, Required, TypedDict
@@ -63,7 +63,7 @@ class BatonFields(TypedDict, total=False):
     history: List[HistoryEntry]
 
 
-class Baton(TypedDict):
+class BatonDocument(TypedDict):
     """A baton as the package returns it: every member, in canonical order."""
 
     version: Literal[1]
@@ -105,8 +105,96 @@ class VerifyReport(TypedDict):
     errors: List[Issue]
 
 
+HandoffStatus = Literal["pending", "caught", "done", "expired"]
+
+
+class Problem(TypedDict, total=False):
+    """An RFC 9457 problem document from the relay (SPEC.md §17)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: Required[str]
+    errors: List[Issue]
+
+
+class PassResult(TypedDict):
+    """What ``pass_`` answers."""
+
+    baton_id: str
+    pickup_url: str
+    status: Literal["pending"]
+    expires_at: str
+    warnings: List[Issue]
+
+
+class Job(TypedDict):
+    """A caught handoff: the work to do; ``lease_token`` goes back with ``done``."""
+
+    baton_id: str
+    task: str
+    output: Json
+    context: Json
+    constraints: Json
+    baton: Optional[BatonDocument]
+    to: Optional[str]
+    status: Literal["caught"]
+    lease_token: str
+    lease_expires_at: str
+    expires_at: str
+    attempt: int
+
+
+class DoneResult(TypedDict):
+    """What ``done`` answers: the output and the patched baton."""
+
+    baton_id: str
+    status: Literal["done"]
+    completed_at: str
+    output: Json
+    baton: Optional[BatonDocument]
+
+
+class HandoffState(TypedDict):
+    """A handoff's state; ``output`` and ``baton`` are the result, ``None`` until done."""
+
+    baton_id: str
+    status: HandoffStatus
+    task: str
+    to: Optional[str]
+    created_at: str
+    expires_at: str
+    caught_at: Optional[str]
+    lease_expires_at: Optional[str]
+    completed_at: Optional[str]
+    attempts: int
+    output: Json
+    baton: Optional[BatonDocument]
+
+
+class HandoffSummary(TypedDict):
+    """One row of ``list_handoffs``."""
+
+    baton_id: str
+    status: HandoffStatus
+    task: str
+    to: Optional[str]
+    created_at: str
+    expires_at: str
+    pickup_url: str
+
+
+class HandoffList(TypedDict):
+    """A page of handoffs; pass ``next`` as ``after`` for the following page."""
+
+    handoffs: List[HandoffSummary]
+    next: Optional[str]
+
+
 __all__ = [
-    "Baton", "BatonFields", "BatonPatch", "DecisionLogEdit", "HistoryEntry", "Issue",
+    "BatonDocument", "BatonFields", "DoneResult", "HandoffList", "HandoffState", "HandoffStatus",
+    "HandoffSummary", "Job", "PassResult", "Problem", "BatonPatch", "DecisionLogEdit", "HistoryEntry", "Issue",
     "IssueCode", "Json", "ListEdit", "ListPatch", "NotRequired", "ValidationReport",
     "VerifyReport",
 ]

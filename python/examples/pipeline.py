@@ -16,7 +16,7 @@ import json
 from typing import Callable, Dict, List, Tuple
 
 import baton
-from baton import Baton, BatonError, BatonPatch, Issue, ValidationReport
+from baton import BatonDocument, BatonError, BatonPatch, Issue, ValidationReport
 
 #: A stage: given its prompt, returns the model's reply text.
 Stage = Callable[[str], str]
@@ -90,7 +90,7 @@ def check(wire: str) -> Tuple[bool, List[Issue]]:
 
 def main() -> None:
     # Planner: creates the baton.
-    start: Baton = baton.create(
+    start: BatonDocument = baton.create(
         {
             "goal": "Add CSV export to the report tool",
             "current_state": ["nothing implemented yet"],
@@ -120,7 +120,7 @@ def main() -> None:
     for warning in warnings:
         print(f"warning: {warning['code']}: {warning['message']}")
 
-    final: Baton = json.loads(wire)
+    final: BatonDocument = json.loads(wire)
     assert baton.verify(final)["ok"], "the history replays to the fields"
     stages: List[str] = [entry["stage"] for entry in final["history"]]
     assert stages == ["planner", "implementer", "tester", "reviewer"], stages

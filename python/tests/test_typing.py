@@ -14,26 +14,27 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "python" / "examples" / "pipeline.py"
+RELAY_EXAMPLE = ROOT / "examples" / "relay" / "stage.py"
 
 pytest.importorskip("mypy", reason="mypy is not installed")
 
 HEADER = """\
 from __future__ import annotations
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 from typing_extensions import assert_type
 import baton
-from baton import Baton, BatonError, BatonPatch, Issue, ValidationReport, VerifyReport
-b: Baton = baton.create({"goal": "g"}, stage="s")
+from baton import BatonDocument, BatonError, BatonPatch, Issue, ValidationReport, VerifyReport
+b: BatonDocument = baton.create({"goal": "g"}, stage="s")
 """
 
 # Code that must type-check, with the types the overloads must give.
 GOOD = """\
 p: BatonPatch = {"decision_log": {"add": ["d"]}, "constraints": None, "artifacts": ["a"],
                  "open_questions": {"remove": ["q"]}, "goal": "g2"}
-assert_type(baton.apply_patch(b, p, stage="s"), Baton)
-assert_type(baton.apply_patch(b, p, stage="s", json=False), Baton)
+assert_type(baton.apply_patch(b, p, stage="s"), BatonDocument)
+assert_type(baton.apply_patch(b, p, stage="s", json=False), BatonDocument)
 assert_type(baton.apply_patch(b, p, stage="s", json=True), str)
-assert_type(baton.apply_patch('{"goal": "g"}', '{}', stage="s", at=None), Baton)
+assert_type(baton.apply_patch('{"goal": "g"}', '{}', stage="s", at=None), BatonDocument)
 assert_type(baton.create({"goal": "g", "x-owner": 1}, stage="s", json=True), str)
 assert_type(baton.diff(b, b), BatonPatch)
 assert_type(baton.diff(b, b, json=True), str)
@@ -58,6 +59,27 @@ try:
 except BatonError as err:
     errs: List[Issue] = err.errors
     first: str = err.code + err.path
+async def async_relay_calls(arelay: baton.AsyncBaton) -> None:
+    assert_type(await arelay.catch("id"), baton.Job)
+    assert_type(await arelay.wait("id"), baton.HandoffState)
+
+
+def relay_calls(relay: baton.Baton) -> None:
+    handoff = relay.pass_("t", output={"draft": "x"}, baton=b, to="implementer", ttl_seconds=60)
+    assert_type(handoff, baton.PassResult)
+    job = relay.catch(handoff["pickup_url"])
+    assert_type(job["lease_token"], str)
+    assert_type(job["baton"], Optional[BatonDocument])
+    done = relay.done(job["baton_id"], output=1, baton_patch={"decision_log": ["d"]}, stage="s")
+    assert_type(done["baton"], Optional[BatonDocument])
+    assert_type(relay.status(job["baton_id"], wait=5)["status"], baton.HandoffStatus)
+    assert_type(relay.wait(job["baton_id"], timeout=1.5), baton.HandoffState)
+    assert_type(relay.list_handoffs(to="x", status="pending")["next"], Optional[str])
+    try:
+        relay.catch("id")
+    except baton.RelayError as err:
+        status: int = err.status
+        code: str = err.code + err.problem["code"]
 """
 
 # name: (code, expected mypy error code). Each must be rejected.
@@ -71,7 +93,9 @@ BAD: Dict[str, tuple[str, str]] = {
     "apply_patch_without_stage": ("baton.apply_patch(b, {})", "call-overload"),
     "apply_patch_positional_stage": ('baton.apply_patch(b, {}, "s")', "call-overload"),
     "create_stage_int": ('baton.create({"goal": "g"}, stage=5)', "call-overload"),
-    "json_true_is_not_a_baton": ('x: Baton = baton.apply_patch(b, {}, stage="s", json=True)', "assignment"),
+    "relay_ttl_is_an_int": ('baton.Baton("t").pass_("task", ttl_seconds="60")', "arg-type"),
+    "relay_status_is_a_literal": ('x: baton.HandoffStatus = "finished"', "assignment"),
+    "json_true_is_not_a_baton": ('x: BatonDocument = baton.apply_patch(b, {}, stage="s", json=True)', "assignment"),
     "baton_is_not_text": ('y: str = baton.apply_patch(b, {}, stage="s")', "assignment"),
     "validate_budget_str": ('baton.validate(b, budget="x")', "arg-type"),
     "render_max_tokens_str": ('baton.render(b, max_tokens="10")', "arg-type"),
@@ -82,8 +106,8 @@ BAD: Dict[str, tuple[str, str]] = {
     "issue_has_no_severity": ('baton.validate(b)["errors"][0]["severity"]', "typeddict-item"),
     "report_valid_is_bool": ('v: str = baton.validate(b)["valid"]', "assignment"),
     "baton_goal_is_str": ('g: int = b["goal"]', "assignment"),
-    "baton_is_complete": ('c: Baton = {"goal": "g"}', "typeddict-item"),
-    "version_is_one": ('c2: Baton = {**b, "version": 2}', "typeddict-item"),
+    "baton_is_complete": ('c: BatonDocument = {"goal": "g"}', "typeddict-item"),
+    "version_is_one": ('c2: BatonDocument = {**b, "version": 2}', "typeddict-item"),
     "error_fields": ("BatonError([]).severity", "attr-defined"),
 }
 
@@ -93,7 +117,7 @@ def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[str]
     """Runs ``mypy --strict`` once on the example, the good snippet and every bad one;
     returns each file's error lines."""
     work = tmp_path_factory.mktemp("typing")
-    files: Dict[str, Path] = {"example": EXAMPLE}
+    files: Dict[str, Path] = {"example": EXAMPLE, "relay_example": RELAY_EXAMPLE}
     good = work / "good.py"
     good.write_text(HEADER + GOOD, encoding="utf-8")
     files["good"] = good
@@ -126,6 +150,11 @@ def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[str]
 
 def test_example_passes_mypy_strict(mypy_output: Dict[str, List[str]]) -> None:
     errors = [line for line in mypy_output["example"] if ": error:" in line]
+    assert errors == [], "\n".join(errors)
+
+
+def test_relay_demo_stage_passes_mypy_strict(mypy_output: Dict[str, List[str]]) -> None:
+    errors = [line for line in mypy_output["relay_example"] if ": error:" in line]
     assert errors == [], "\n".join(errors)
 
 

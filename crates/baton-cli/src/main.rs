@@ -5,6 +5,7 @@
 //! 1 invalid input, 2 usage (including unreadable files).
 
 mod demo;
+mod relay;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -123,6 +124,11 @@ enum Command {
     },
     /// Run the four-stage pipeline (planner, implementer, tester, reviewer).
     Demo,
+    /// Run the relay: agents pass, catch and finish work over HTTP (SPEC.md §17).
+    Serve(relay::ServeArgs),
+    /// Relay tokens.
+    #[command(subcommand)]
+    Token(relay::TokenCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -329,6 +335,8 @@ fn run(cli: Cli) -> Result<Output, Failure> {
             to_json(&schema(kind), !json) + "\n"
         }
         Command::Demo => demo::run()?,
+        Command::Serve(args) => return relay::serve(args),
+        Command::Token(command) => return relay::token(command, json),
     };
     Ok(Output::ok(stdout))
 }

@@ -1,0 +1,176 @@
+//! `baton serve` and `baton token create`: the relay (crates/baton-relay) from
+//! the command line. These are the only commands with a tokio runtime, and the
+//! only ones that write as they go (a server cannot build its output first).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use baton_relay::{
+    create_token, Clock, Config, Database, Relay, Store, SystemClock, DEFAULT_MAX_BODY,
+};
+use clap::{Args, Subcommand};
+
+use crate::{Failure, Output};
+
+/// Where the relay keeps its state: SQLite in a directory, or PostgreSQL.
+#[derive(Args)]
+pub(crate) struct StorageArgs {
+    /// Directory of the SQLite database (default: $BATON_DATA_DIR, else ./baton-data).
+    #[arg(long, value_name = "DIR", conflicts_with = "database")]
+    data_dir: Option<PathBuf>,
+    /// A postgres:// URL instead of SQLite (default: $BATON_DATABASE_URL); several relays may share it.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+}
+
+impl StorageArgs {
+    fn database(self) -> Result<Database, Failure> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let url = self.database.or_else(|| match self.data_dir {
+            Some(_) => None,
+            None => env("BATON_DATABASE_URL"),
+        });
+        let dir = self
+            .data_dir
+            .or_else(|| env("BATON_DATA_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("baton-data"));
+        Database::choose(url, dir).map_err(|e| Failure::Usage(e.to_string()))
+    }
+}
+
+/// `baton serve`'s flags.
+#[derive(Args)]
+pub(crate) struct ServeArgs {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    listen: String,
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// The base of pickup URLs, as clients reach the relay (default: http://<listen address>).
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// The largest request body in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
+    max_body: usize,
+}
+
+/// `baton token ...`.
+#[derive(Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Make a token for a workspace; it is printed once and only its hash is stored.
+    Create {
+        /// The workspace the token opens (1 to 64 of A-Z a-z 0-9 . _ -).
+        #[arg(long)]
+        workspace: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// Prints now: a server's lines must not wait for the end.
+fn say(stdout: Option<&str>, stderr: &str) {
+    if let Some(line) = stdout {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    }
+    let _ = writeln!(std::io::stderr().lock(), "{stderr}");
+}
+
+/// Runs the relay until Ctrl-C or SIGTERM.
+pub(crate) fn serve(args: ServeArgs) -> Result<Output, Failure> {
+    if let Some(url) = &args.public_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Failure::Usage(format!(
+                "--public-url must start with http:// or https://, got `{url}`"
+            )));
+        }
+    }
+    let mut config = Config::new(args.storage.database()?);
+    config.public_url = args.public_url;
+    config.max_body = args.max_body;
+    config.log_requests = true;
+    runtime()?.block_on(async move {
+        let relay = Relay::open(config)
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot open the database: {e}")))?;
+        if let Some(token) = relay
+            .first_token()
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot create the first token: {e}")))?
+        {
+            say(
+                Some(&token),
+                &format!("baton: created a token for workspace default: {token}"),
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot listen on `{}`: {e}", args.listen)))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| Failure::Usage(format!("cannot listen on `{}`: {e}", args.listen)))?;
+        say(None, &format!("baton: listening on http://{address}"));
+        relay
+            .serve(listener, stop_signal())
+            .await
+            .map_err(|e| Failure::Usage(format!("the server failed: {e}")))?;
+        say(None, "baton: stopped");
+        Ok(Output::ok(String::new()))
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// `baton token create`: prints the token (or `{"workspace", "token"}` with `--json`).
+pub(crate) fn token(command: TokenCommand, json: bool) -> Result<Output, Failure> {
+    let TokenCommand::Create { workspace, storage } = command;
+    let database = storage.database()?;
+    let token = runtime()?.block_on(async {
+        let store = Store::open(&database)
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot open the database: {e}")))?;
+        let token = create_token(&store, &workspace, SystemClock.now_ms())
+            .await
+            .map_err(|e| Failure::Usage(e.to_string()));
+        store.close().await;
+        token
+    })?;
+    let stdout = if json {
+        baton_core::to_json(
+            &serde_json::json!({"workspace": workspace, "token": token}),
+            false,
+        ) + "\n"
+    } else {
+        token + "\n"
+    };
+    Ok(Output::ok(stdout))
+}

@@ -1,0 +1,139 @@
+//! The application: shared state, the router with its layers, and serving.
+
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::sync::Notify;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::clock::Clock;
+use crate::problem::{problems_only, Problem, ProblemCode};
+use crate::store::Store;
+use crate::{api, auth, openapi};
+
+/// What every handler shares.
+pub(crate) struct Shared {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// No trailing slash.
+    pub public_url: String,
+    /// Woken by every catch and done in this process (long-polls re-read).
+    pub changes: Notify,
+    /// How often a long-poll re-reads the database for other processes' changes.
+    pub poll_interval: Duration,
+    /// The OpenAPI document, as served.
+    pub openapi: Bytes,
+    /// Set on shutdown so that long-polls answer at once.
+    pub stopping: AtomicBool,
+}
+
+impl Shared {
+    /// `<public url>/api/catch/<id>`.
+    pub fn pickup_url(&self, id: &str) -> String {
+        format!("{}/api/catch/{id}", self.public_url)
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+}
+
+/// The handlers' state: cheap to clone.
+#[derive(Clone)]
+pub(crate) struct AppState(pub Arc<Shared>);
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The routes with their OpenAPI operations; the document comes from here.
+pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(api::pass))
+        .routes(routes!(api::catch, api::catch_post))
+        .routes(routes!(api::done))
+        .routes(routes!(api::status))
+        .routes(routes!(api::list))
+        .routes(routes!(api::healthz))
+        .routes(routes!(api::openapi))
+}
+
+/// The whole service: routes, auth, body limit, and the layers that make every
+/// error a problem document.
+pub(crate) fn router(
+    state: AppState,
+    routes: Router<AppState>,
+    max_body: usize,
+    log: bool,
+) -> Router {
+    let router = routes
+        .fallback(api::no_route)
+        // Layers run outside-in from the last one added: the token is checked
+        // before the body size, the body size before the handler.
+        .layer(middleware::from_fn(head_never_catches))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+        .layer(CatchPanicLayer::custom(|_panic| {
+            eprintln!("baton: a request handler panicked (a bug)");
+            Problem::new(
+                ProblemCode::InternalError,
+                "the relay failed unexpectedly; this is a bug",
+            )
+            .into_response()
+        }))
+        .layer(middleware::map_response(problems_only))
+        .with_state(state);
+    if log {
+        router.layer(middleware::from_fn(log_request))
+    } else {
+        router
+    }
+}
+
+/// axum answers HEAD with the GET handler; on a catch that would claim the
+/// handoff (a link prefetcher could take work nobody sees), so HEAD is refused.
+async fn head_never_catches(request: Request, next: Next) -> Response {
+    if request.method() == Method::HEAD && request.uri().path().starts_with("/api/catch/") {
+        let mut problem = Problem::new(
+            ProblemCode::MethodNotAllowed,
+            "HEAD would claim the handoff; catch with GET or POST",
+        );
+        problem.allow = Some(HeaderValue::from_static("GET,POST"));
+        return problem.into_response();
+    }
+    next.run(request).await
+}
+
+/// One stderr line per request: method, path, status, time.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    eprintln!(
+        "baton: {method} {path} {} {}ms",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    response
+}

@@ -1,0 +1,609 @@
+//! Storage: SQLite by default, PostgreSQL for several relay processes. The SQL
+//! text is shared (`$1` placeholders work in both); each call runs on whichever
+//! pool is open.
+//!
+//! Every state change is one statement or one transaction whose condition
+//! re-checks the state it depends on, so concurrent requests (in one process or
+//! in several sharing the database) cannot both win.
+
+mod postgres;
+mod sqlite;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::{PgPool, Row, SqlitePool};
+
+use crate::model::HandoffStatus;
+
+pub use sqlite::FILE_NAME as SQLITE_FILE_NAME;
+
+/// Where the relay keeps its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// `<dir>/baton.sqlite3`, created when missing.
+    Sqlite(PathBuf),
+    /// A `postgres://` (or `postgresql://`) URL.
+    Postgres(String),
+}
+
+impl Database {
+    /// PostgreSQL when `url` is given (it must start with `postgres://` or
+    /// `postgresql://`), else SQLite in `data_dir`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnsupportedUrl`] for any other URL.
+    pub fn choose(url: Option<String>, data_dir: PathBuf) -> Result<Database, StoreError> {
+        match url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Database::Postgres(url))
+            }
+            Some(url) => Err(StoreError::UnsupportedUrl(redact(&url))),
+            None => Ok(Database::Sqlite(data_dir)),
+        }
+    }
+}
+
+/// A URL's scheme and host part, without a password, for messages.
+fn redact(url: &str) -> String {
+    match (url.split_once("://"), url.rsplit_once('@')) {
+        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://…@{host}"),
+        _ => url.to_owned(),
+    }
+}
+
+/// Why a storage call failed. Requests answer these with 503.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The data directory could not be created.
+    #[error("cannot create the data directory `{0}`: {1}")]
+    DataDir(String, std::io::Error),
+    /// `--database` is not a PostgreSQL URL.
+    #[error("unsupported database URL `{0}`: expected postgres://...")]
+    UnsupportedUrl(String),
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to whichever pool is open; the body is compiled
+/// once per database, so row and argument types stay concrete.
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// The columns of a handoff, in [`HandoffRow`]'s order.
+const COLUMNS: &str = "id, task, to_name, output, context, constraints, baton, created_at, \
+     expires_at, lease_ms, attempts, caught_at, lease_expires_at, lease_hash, completed_at, \
+     done_hash, result_output, result_baton, version";
+
+/// Reads a [`HandoffRow`] from a row of `SELECT {COLUMNS}`.
+macro_rules! handoff_row {
+    ($row:expr) => {{
+        let r = &$row;
+        HandoffRow {
+            id: r.try_get("id")?,
+            task: r.try_get("task")?,
+            to_name: r.try_get("to_name")?,
+            output: r.try_get("output")?,
+            context: r.try_get("context")?,
+            constraints: r.try_get("constraints")?,
+            baton: r.try_get("baton")?,
+            created_at: r.try_get("created_at")?,
+            expires_at: r.try_get("expires_at")?,
+            lease_ms: r.try_get("lease_ms")?,
+            attempts: r.try_get("attempts")?,
+            caught_at: r.try_get("caught_at")?,
+            lease_expires_at: r.try_get("lease_expires_at")?,
+            lease_hash: r.try_get("lease_hash")?,
+            completed_at: r.try_get("completed_at")?,
+            done_hash: r.try_get("done_hash")?,
+            result_output: r.try_get("result_output")?,
+            result_baton: r.try_get("result_baton")?,
+            version: r.try_get("version")?,
+        }
+    }};
+}
+
+/// One handoff as stored. JSON members are canonical JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HandoffRow {
+    pub id: String,
+    pub task: String,
+    pub to_name: Option<String>,
+    pub output: String,
+    pub context: String,
+    pub constraints: String,
+    pub baton: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub lease_ms: i64,
+    pub attempts: i64,
+    pub caught_at: Option<i64>,
+    pub lease_expires_at: Option<i64>,
+    pub lease_hash: Option<String>,
+    pub completed_at: Option<i64>,
+    pub done_hash: Option<String>,
+    pub result_output: Option<String>,
+    pub result_baton: Option<String>,
+    pub version: i64,
+}
+
+impl HandoffRow {
+    /// Whether a catcher holds a lease that has not ended at `now`.
+    pub fn lease_live(&self, now: i64) -> bool {
+        self.completed_at.is_none() && self.lease_expires_at.is_some_and(|end| end > now)
+    }
+
+    /// The derived status at `now` (SPEC §17): the same rule as [`status_condition`].
+    pub fn status(&self, now: i64) -> HandoffStatus {
+        if self.completed_at.is_some() {
+            HandoffStatus::Done
+        } else if self.lease_live(now) {
+            HandoffStatus::Caught
+        } else if now >= self.expires_at {
+            HandoffStatus::Expired
+        } else {
+            HandoffStatus::Pending
+        }
+    }
+}
+
+/// The SQL condition for a derived status, with `$now` as the placeholder of now.
+fn status_condition(status: HandoffStatus, now: &str) -> String {
+    let no_live_lease = format!("(lease_expires_at IS NULL OR lease_expires_at <= {now})");
+    match status {
+        HandoffStatus::Done => "completed_at IS NOT NULL".to_owned(),
+        HandoffStatus::Caught => format!("completed_at IS NULL AND lease_expires_at > {now}"),
+        HandoffStatus::Expired => {
+            format!("completed_at IS NULL AND expires_at <= {now} AND {no_live_lease}")
+        }
+        HandoffStatus::Pending => {
+            format!("completed_at IS NULL AND expires_at > {now} AND {no_live_lease}")
+        }
+    }
+}
+
+/// A handoff to insert.
+#[derive(Debug, Clone)]
+pub(crate) struct NewHandoff {
+    pub id: String,
+    pub workspace: String,
+    pub task: String,
+    pub to_name: Option<String>,
+    pub output: String,
+    pub context: String,
+    pub constraints: String,
+    pub baton: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub lease_ms: i64,
+}
+
+/// The idempotency record of a pass.
+#[derive(Debug, Clone)]
+pub(crate) struct IdempotencyRecord {
+    pub key: String,
+    pub request_hash: String,
+    pub response: String,
+}
+
+/// What [`Store::insert_handoff`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    /// The handoff is stored.
+    Created,
+    /// The idempotency key was used before: nothing was stored.
+    Existing {
+        request_hash: String,
+        response: String,
+        handoff_id: String,
+    },
+}
+
+/// The result of a done, to store.
+#[derive(Debug, Clone)]
+pub(crate) struct Completion {
+    pub completed_at: i64,
+    pub done_hash: String,
+    pub output: String,
+    pub baton: Option<String>,
+}
+
+/// A page request of [`Store::list`].
+#[derive(Debug, Clone)]
+pub(crate) struct ListQuery {
+    pub to: Option<String>,
+    pub status: Option<HandoffStatus>,
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+/// A bind argument of a query built at run time.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// The migrations, compiled in (no files are read at run time).
+#[derive(Debug)]
+struct Embedded;
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 's>> {
+        Box::pin(async {
+            Ok(vec![Migration::new(
+                1,
+                "init".into(),
+                MigrationType::Simple,
+                include_str!("../../migrations/0001_init.sql").into(),
+                false,
+            )])
+        })
+    }
+}
+
+/// The relay's database: tokens, handoffs and idempotency keys.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Connects and runs the migrations (safe to run from several processes at
+    /// once: PostgreSQL takes an advisory lock, SQLite a write lock).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database cannot be reached or migrated.
+    pub async fn open(database: &Database) -> Result<Store, StoreError> {
+        let pool = match database {
+            Database::Sqlite(dir) => Pool::Sqlite(sqlite::connect(dir).await?),
+            Database::Postgres(url) => Pool::Postgres(postgres::connect(url).await?),
+        };
+        let store = Store { pool };
+        let migrator = Migrator::new(Embedded).await?;
+        on_pool!(store, p => migrator.run(p).await?);
+        Ok(store)
+    }
+
+    /// Closes the pool, waiting for running queries.
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await);
+    }
+
+    /// Whether the database answers.
+    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query("SELECT 1").execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// How many tokens exist, in all workspaces.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database fails.
+    pub async fn token_count(&self) -> Result<i64, StoreError> {
+        let n: i64 = on_pool!(self, p => sqlx::query("SELECT COUNT(*) AS n FROM tokens")
+            .fetch_one(p)
+            .await?
+            .try_get("n")?);
+        Ok(n)
+    }
+
+    /// Stores the hash of a token for a workspace.
+    pub(crate) async fn insert_token(
+        &self,
+        hash: &str,
+        workspace: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query("INSERT INTO tokens (hash, workspace, created_at) VALUES ($1, $2, $3)")
+                .bind(hash)
+                .bind(workspace)
+                .bind(now)
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The workspace of a token hash.
+    pub(crate) async fn token_workspace(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        let row = on_pool!(self, p => match sqlx::query("SELECT workspace FROM tokens WHERE hash = $1")
+            .bind(hash)
+            .fetch_optional(p)
+            .await? {
+            Some(r) => Some(r.try_get::<String, _>("workspace")?),
+            None => None,
+        });
+        Ok(row)
+    }
+
+    /// Inserts a handoff, with its idempotency record when the pass had a key.
+    /// The record goes in first, in the same transaction: of two passes with one
+    /// key, the second waits for the first and then stores nothing.
+    pub(crate) async fn insert_handoff(
+        &self,
+        h: &NewHandoff,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<Inserted, StoreError> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            if let Some(rec) = idempotency {
+                let inserted = sqlx::query(
+                    "INSERT INTO idempotency_keys (workspace, idem_key, request_hash, handoff_id, response) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace, idem_key) DO NOTHING",
+                )
+                .bind(&h.workspace)
+                .bind(&rec.key)
+                .bind(&rec.request_hash)
+                .bind(&h.id)
+                .bind(&rec.response)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    tx.rollback().await?;
+                    let row = sqlx::query(
+                        "SELECT request_hash, response, handoff_id FROM idempotency_keys \
+                         WHERE workspace = $1 AND idem_key = $2",
+                    )
+                    .bind(&h.workspace)
+                    .bind(&rec.key)
+                    .fetch_one(p)
+                    .await?;
+                    return Ok(Inserted::Existing {
+                        request_hash: row.try_get("request_hash")?,
+                        response: row.try_get("response")?,
+                        handoff_id: row.try_get("handoff_id")?,
+                    });
+                }
+            }
+            sqlx::query(
+                "INSERT INTO handoffs (id, workspace, task, to_name, output, context, constraints, \
+                 baton, created_at, expires_at, lease_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&h.id)
+            .bind(&h.workspace)
+            .bind(&h.task)
+            .bind(&h.to_name)
+            .bind(&h.output)
+            .bind(&h.context)
+            .bind(&h.constraints)
+            .bind(&h.baton)
+            .bind(h.created_at)
+            .bind(h.expires_at)
+            .bind(h.lease_ms)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(Inserted::Created)
+    }
+
+    /// A workspace's handoff.
+    pub(crate) async fn get(
+        &self,
+        workspace: &str,
+        id: &str,
+    ) -> Result<Option<HandoffRow>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM handoffs WHERE id = $1 AND workspace = $2");
+        let row = on_pool!(self, p => match sqlx::query(&sql)
+            .bind(id)
+            .bind(workspace)
+            .fetch_optional(p)
+            .await? {
+            Some(r) => Some(handoff_row!(r)),
+            None => None,
+        });
+        Ok(row)
+    }
+
+    /// Claims a handoff: one conditional UPDATE, so of any number of concurrent
+    /// catchers exactly one gets the row back. `None` when it was not claimable.
+    pub(crate) async fn claim(
+        &self,
+        workspace: &str,
+        id: &str,
+        now: i64,
+        lease_hash: &str,
+    ) -> Result<Option<HandoffRow>, StoreError> {
+        let sql = format!(
+            "UPDATE handoffs SET attempts = attempts + 1, caught_at = $3, \
+             lease_expires_at = $3 + lease_ms, lease_hash = $4, version = version + 1 \
+             WHERE id = $1 AND workspace = $2 AND {} RETURNING {COLUMNS}",
+            status_condition(HandoffStatus::Pending, "$3")
+        );
+        let row = on_pool!(self, p => match sqlx::query(&sql)
+            .bind(id)
+            .bind(workspace)
+            .bind(now)
+            .bind(lease_hash)
+            .fetch_optional(p)
+            .await? {
+            Some(r) => Some(handoff_row!(r)),
+            None => None,
+        });
+        Ok(row)
+    }
+
+    /// Marks a handoff done if it has not changed since `version` was read.
+    /// Returns whether it did.
+    pub(crate) async fn complete(
+        &self,
+        workspace: &str,
+        id: &str,
+        version: i64,
+        c: &Completion,
+    ) -> Result<bool, StoreError> {
+        let n = on_pool!(self, p => sqlx::query(
+            "UPDATE handoffs SET completed_at = $4, done_hash = $5, result_output = $6, \
+             result_baton = $7, version = version + 1 \
+             WHERE id = $1 AND workspace = $2 AND version = $3 AND completed_at IS NULL",
+        )
+        .bind(id)
+        .bind(workspace)
+        .bind(version)
+        .bind(c.completed_at)
+        .bind(&c.done_hash)
+        .bind(&c.output)
+        .bind(&c.baton)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// A page of a workspace's handoffs, oldest first; one more row than
+    /// `limit` when there is a next page.
+    pub(crate) async fn list(
+        &self,
+        workspace: &str,
+        now: i64,
+        q: &ListQuery,
+    ) -> Result<Vec<HandoffRow>, StoreError> {
+        let mut args = vec![Arg::Text(workspace.to_owned())];
+        let mut sql = format!("SELECT {COLUMNS} FROM handoffs WHERE workspace = $1");
+        if let Some(to) = &q.to {
+            args.push(Arg::Text(to.clone()));
+            sql.push_str(&format!(" AND to_name = ${}", args.len()));
+        }
+        if let Some(status) = q.status {
+            args.push(Arg::Int(now));
+            let now = format!("${}", args.len());
+            sql.push_str(&format!(" AND {}", status_condition(status, &now)));
+        }
+        if let Some((created_at, id)) = &q.after {
+            args.push(Arg::Int(*created_at));
+            let c = args.len();
+            args.push(Arg::Text(id.clone()));
+            let i = args.len();
+            sql.push_str(&format!(
+                " AND (created_at > ${c} OR (created_at = ${c} AND id > ${i}))"
+            ));
+        }
+        args.push(Arg::Int(q.limit + 1));
+        sql.push_str(&format!(" ORDER BY created_at, id LIMIT ${}", args.len()));
+        let rows = on_pool!(self, p => {
+            let mut query = sqlx::query(&sql);
+            for arg in args {
+                query = match arg {
+                    Arg::Text(s) => query.bind(s),
+                    Arg::Int(n) => query.bind(n),
+                };
+            }
+            let mut out = Vec::new();
+            for r in query.fetch_all(p).await? {
+                out.push(handoff_row!(r));
+            }
+            out
+        });
+        Ok(rows)
+    }
+
+    /// Deletes the handoffs that completed, or expired without a live lease,
+    /// at or before `cutoff`, and their idempotency keys. Returns how many.
+    pub(crate) async fn sweep(&self, cutoff: i64) -> Result<u64, StoreError> {
+        const CONDITION: &str = "(completed_at IS NOT NULL AND completed_at <= $1) OR \
+             (completed_at IS NULL AND expires_at <= $1 AND \
+              (lease_expires_at IS NULL OR lease_expires_at <= $1))";
+        let n = on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(&format!(
+                "DELETE FROM idempotency_keys WHERE handoff_id IN (SELECT id FROM handoffs WHERE {CONDITION})"
+            ))
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+            let n = sqlx::query(&format!("DELETE FROM handoffs WHERE {CONDITION}"))
+                .bind(cutoff)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            n
+        });
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(lease_end: Option<i64>, completed: Option<i64>) -> HandoffRow {
+        HandoffRow {
+            id: "x".into(),
+            task: "t".into(),
+            to_name: None,
+            output: "null".into(),
+            context: "null".into(),
+            constraints: "null".into(),
+            baton: None,
+            created_at: 0,
+            expires_at: 100,
+            lease_ms: 10,
+            attempts: i64::from(lease_end.is_some()),
+            caught_at: lease_end.map(|e| e - 10),
+            lease_expires_at: lease_end,
+            lease_hash: None,
+            completed_at: completed,
+            done_hash: None,
+            result_output: None,
+            result_baton: None,
+            version: 0,
+        }
+    }
+
+    #[test]
+    fn the_derived_status_follows_leases_and_expiry() {
+        assert_eq!(row(None, None).status(0), HandoffStatus::Pending);
+        assert_eq!(row(None, None).status(100), HandoffStatus::Expired);
+        assert_eq!(row(Some(50), None).status(49), HandoffStatus::Caught);
+        assert_eq!(row(Some(50), None).status(50), HandoffStatus::Pending);
+        // A live lease outlives the TTL; once it ends the handoff is expired.
+        assert_eq!(row(Some(105), None).status(101), HandoffStatus::Caught);
+        assert_eq!(row(Some(105), None).status(105), HandoffStatus::Expired);
+        assert_eq!(row(Some(50), Some(60)).status(1_000), HandoffStatus::Done);
+    }
+
+    #[test]
+    fn only_postgres_urls_are_accepted() {
+        let dir = PathBuf::from("d");
+        assert_eq!(
+            Database::choose(None, dir.clone()).unwrap(),
+            Database::Sqlite(dir.clone())
+        );
+        assert!(matches!(
+            Database::choose(Some("postgresql://h/db".into()), dir.clone()),
+            Ok(Database::Postgres(_))
+        ));
+        let err = Database::choose(Some("mysql://u:secret@h/db".into()), dir).unwrap_err();
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+}
