@@ -3,7 +3,7 @@
 
 import * as core from '../wasm/baton.js';
 import { BatonError, batonError } from './errors.js';
-import { isWellFormed, jsonBytes, snakeCase, utf8 } from './convert.js';
+import { NO_INPUT, begin, end, input, isWellFormed, snakeCase, utf8 } from './convert.js';
 
 export { BatonError };
 
@@ -63,8 +63,6 @@ function later(convert) {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
 /** JSON text out: parsed into plain objects unless the caller asked for the text. */
 function out(text, asJson) {
   return asJson ? text : JSON.parse(text);
@@ -76,24 +74,37 @@ export function validate(document, opts) {
   if (budget !== undefined && !(Number.isInteger(budget) && budget >= 0)) {
     throw batonError('invalid_argument', '', `\`budget\` must be a non-negative integer, got ${String(budget)}`);
   }
-  let text;
+  const mark = begin();
   try {
-    text = jsonBytes(document);
-  } catch (err) {
-    if (err instanceof BatonError) return { valid: false, errors: err.errors, warnings: [] };
-    throw err;
+    let doc;
+    try {
+      doc = input(document);
+    } catch (err) {
+      if (err instanceof BatonError) return { valid: false, errors: err.errors, warnings: [] };
+      throw err;
+    }
+    // 0: valid, nothing to report (the common case, without a report to parse).
+    if (core.validate(doc[0], doc[1], budget ?? -1) === 0) return { valid: true, errors: [], warnings: [] };
+    return JSON.parse(core.takeReport());
+  } finally {
+    end(mark);
   }
-  return JSON.parse(core.validate(text, budget));
 }
 
 /** Applies a baton patch atomically and records it in the history. */
 export function applyPatch(baton, patch, opts) {
   const o = options(opts, 'options');
-  const b = jsonBytes(baton);
-  const [args, argsError] = later(() => [stageOf(o.stage), atOf(o.at)]);
-  const [p, patchError] = later(() => jsonBytes(patch));
-  const [stage, at] = args ?? ['', undefined];
-  return out(call(core.applyPatch, b, p ?? EMPTY, stage, at, argsError, patchError), o.json);
+  const mark = begin();
+  try {
+    const b = input(baton);
+    const [args, argsError] = later(() => [stageOf(o.stage), atOf(o.at)]);
+    const [p, patchError] = later(() => input(patch));
+    const [stage, at] = args ?? ['', undefined];
+    const [pAt, pLen] = p ?? NO_INPUT;
+    return out(call(core.applyPatch, b[0], b[1], pAt, pLen, stage, at, argsError, patchError), o.json);
+  } finally {
+    end(mark);
+  }
 }
 
 /** A new baton whose history starts with the given fields. */
@@ -101,32 +112,64 @@ export function createBaton(fields, opts) {
   const o = options(opts, 'options');
   const stage = stageOf(o.stage);
   const at = atOf(o.at);
-  const [f, fieldsError] = later(() => jsonBytes(fields));
-  return out(call(core.create, f ?? EMPTY, stage, at, fieldsError), o.json);
+  const mark = begin();
+  try {
+    const [f, fieldsError] = later(() => input(fields));
+    const [fAt, fLen] = f ?? NO_INPUT;
+    return out(call(core.create, fAt, fLen, stage, at, fieldsError), o.json);
+  } finally {
+    end(mark);
+  }
 }
 
 /** Replays the history; `ok` is false with `history_mismatch` issues where it disagrees. */
 export function verify(baton) {
-  return JSON.parse(call(core.verify, jsonBytes(baton)));
+  const mark = begin();
+  try {
+    const b = input(baton);
+    return JSON.parse(call(core.verify, b[0], b[1]));
+  } finally {
+    end(mark);
+  }
 }
 
 /** The baton patch that turns `oldBaton` into `newBaton`. */
 export function diff(oldBaton, newBaton, opts) {
   const o = options(opts, 'options');
-  return out(call(core.diff, jsonBytes(oldBaton), jsonBytes(newBaton)), o.json);
+  const mark = begin();
+  try {
+    const a = input(oldBaton);
+    const b = input(newBaton);
+    return out(call(core.diff, a[0], a[1], b[0], b[1]), o.json);
+  } finally {
+    end(mark);
+  }
 }
 
 /** Plain RFC 7396 merge patch on any JSON (strings are JSON text). */
 export function mergePatch(target, patch, opts) {
   const o = options(opts, 'options');
-  return out(call(core.mergePatch, jsonBytes(target), jsonBytes(patch)), o.json);
+  const mark = begin();
+  try {
+    const t = input(target);
+    const p = input(patch);
+    return out(call(core.mergePatch, t[0], t[1], p[0], p[1]), o.json);
+  } finally {
+    end(mark);
+  }
 }
 
 /** The baton as Markdown for a prompt; `maxTokens` leaves out the oldest decisions. */
 export function render(baton, opts) {
-  const b = jsonBytes(baton);
-  const [optionsText, optionsError] = later(() => renderOptions(opts));
-  return call(core.render, b, optionsText ?? EMPTY, optionsError);
+  const mark = begin();
+  try {
+    const b = input(baton);
+    const [o, optionsError] = later(() => renderOptions(opts));
+    const [oAt, oLen] = o ?? NO_INPUT;
+    return call(core.render, b[0], b[1], oAt, oLen, optionsError);
+  } finally {
+    end(mark);
+  }
 }
 
 /** Render options in their wire form (`maxTokens` → `max_tokens`), checked by the core. */
@@ -140,7 +183,7 @@ function renderOptions(opts) {
     wire[snakeCase(name)] = value;
   }
   try {
-    return jsonBytes(wire);
+    return input(wire);
   } catch (err) {
     throw err instanceof BatonError ? batonError('invalid_argument', '', err.message) : err;
   }
@@ -154,14 +197,25 @@ export function estimateTokens(text) {
 /** Canonical JSON of a baton (SPEC.md §9), compact or pretty. */
 export function toJson(baton, opts) {
   const o = options(opts, 'options');
-  return call(core.toJson, jsonBytes(baton), o.pretty === true);
+  const mark = begin();
+  try {
+    const b = input(baton);
+    return call(core.toJson, b[0], b[1], o.pretty === true);
+  } finally {
+    end(mark);
+  }
 }
 
 /** The Markdown to put before a stage, with instructions for returning a patch. */
 export function prompt(baton, stage) {
-  const b = jsonBytes(baton);
-  const [s, stageError] = later(() => stageOf(stage));
-  return call(core.prompt, b, s ?? '', stageError);
+  const mark = begin();
+  try {
+    const b = input(baton);
+    const [s, stageError] = later(() => stageOf(stage));
+    return call(core.prompt, b[0], b[1], s ?? '', stageError);
+  } finally {
+    end(mark);
+  }
 }
 
 /** The baton patch in a model's reply (a fenced json block, a bare object or a wrapper). */

@@ -393,8 +393,9 @@ export declare class BatonClient {
   /** Claims a handoff by pickup URL or id. */
   catch(urlOrId: string): Promise<Job>;
   done(batonId: string, result?: DoneRequest): Promise<DoneResult>;
+  /** `wait`: long-poll up to that many seconds (at most 60) for a change. */
   status(batonId: string, options?: { wait?: number }): Promise<HandoffState>;
-  /** Resolves when the handoff is `done` or `expired`; rejects with code `timeout`. */
+  /** Resolves when the handoff is `done` or `expired`; rejects with code `timeout` after `timeout` seconds (default 300). */
   wait(batonId: string, options?: { timeout?: number }): Promise<HandoffState>;
   listHandoffs(filter?: { to?: string; status?: HandoffStatus; limit?: number; after?: string }): Promise<HandoffList>;
 }

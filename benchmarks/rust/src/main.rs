@@ -7,7 +7,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use baton_core::{
-    apply_patch, render_markdown, schema, validate, Baton, RenderOptions, SchemaKind, Value,
+    apply_patch, render_markdown, schema, validate, validate_json_bytes, Baton, RenderOptions,
+    SchemaKind, Value, DEFAULT_BUDGET,
 };
 use serde_json::json;
 
@@ -68,7 +69,50 @@ fn naive(validator: &jsonschema::Validator, doc: &Value, patch: &Value) -> Strin
     md
 }
 
+/// `baton-bench profile <op> <doc> <n>`: runs one operation n times and nothing
+/// else, for `valgrind --tool=callgrind` (repeatable instruction counts).
+fn profile(args: &[String]) {
+    let [op, doc, n] = args else {
+        eprintln!("usage: baton-bench profile <validate|validate-text|patch|render> <seed|1k> <n>");
+        std::process::exit(2);
+    };
+    let n: usize = n.parse().expect("n must be a number");
+    let doc = match doc.as_str() {
+        "seed" => serde_json::from_str::<Value>(SEED).unwrap(),
+        "1k" => big(1_000),
+        other => panic!("unknown document {other}"),
+    };
+    let text = serde_json::to_string(&doc).unwrap();
+    let baton = Baton::from_value(&doc).unwrap();
+    let patch =
+        json!({"current_state": {"add": ["Review done"]}, "decision_log": {"add": ["Ship it"]}});
+    for _ in 0..n {
+        match op.as_str() {
+            "validate" => drop(black_box(validate(black_box(&doc)))),
+            "validate-text" => drop(black_box(validate_json_bytes(
+                black_box(text.as_bytes()),
+                DEFAULT_BUDGET,
+            ))),
+            "patch" => drop(black_box(apply_patch(
+                &baton,
+                &patch,
+                "b",
+                Some("2026-01-01T00:00:00Z"),
+            ))),
+            "render" => drop(black_box(render_markdown(
+                &baton,
+                &RenderOptions::default(),
+            ))),
+            other => panic!("unknown op {other}"),
+        }
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("profile") {
+        return profile(&args[1..]);
+    }
     let budget = Duration::from_millis(300);
     let validator = jsonschema::draft202012::new(&schema(SchemaKind::Baton)).unwrap();
     let patch =
@@ -120,8 +164,8 @@ fn breakdown() {
         json!({"current_state": {"add": ["Review done"]}, "decision_log": {"add": ["Ship it"]}});
     println!();
     println!(
-        "{:<20} {:>12} {:>12} {:>12} {:>12}",
-        "baton-core step", "schema only", "validate", "apply_patch", "render"
+        "{:<20} {:>12} {:>12} {:>14} {:>12} {:>12}",
+        "baton-core step", "schema only", "validate", "validate text", "apply_patch", "render"
     );
     for (name, doc) in [
         ("seed example", serde_json::from_str::<Value>(SEED).unwrap()),
@@ -130,11 +174,16 @@ fn breakdown() {
         let validator = jsonschema::draft202012::new(&schema(SchemaKind::Baton)).unwrap();
         let baton = Baton::from_value(&doc).unwrap();
         let micros = |d: Duration| format!("{:.2}µs", d.as_secs_f64() * 1e6);
+        let text = serde_json::to_string(&doc).unwrap();
         println!(
-            "{:<20} {:>12} {:>12} {:>12} {:>12}",
+            "{:<20} {:>12} {:>12} {:>14} {:>12} {:>12}",
             name,
             micros(time(budget, || validator.is_valid(&doc))),
             micros(time(budget, || validate(&doc))),
+            micros(time(budget, || validate_json_bytes(
+                text.as_bytes(),
+                DEFAULT_BUDGET
+            ))),
             micros(time(budget, || apply_patch(
                 &baton,
                 &patch,

@@ -114,6 +114,25 @@ pub fn depth_exceeds(value: &Value, limit: usize) -> bool {
     false
 }
 
+/// Reads one value nested inside another (its parent at nesting `depth`) with the
+/// rules of SPEC §1, for readers that handle the levels above it themselves (the
+/// fast validation path, `lite.rs`). Any failure is an opaque error: such readers
+/// fall back to [`parse_json`] / [`from_deserializer`], which report it properly.
+pub(crate) struct NestedValue(pub(crate) usize);
+
+impl<'de> DeserializeSeed<'de> for NestedValue {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        let state = State::default();
+        ValueSeed {
+            state: &state,
+            depth: self.0,
+        }
+        .deserialize(deserializer)
+    }
+}
+
 /// Side channel for the errors our visitor raises: serde errors are opaque strings,
 /// and we need a code and a path.
 ///

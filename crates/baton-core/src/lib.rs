@@ -30,6 +30,7 @@ mod error;
 mod extract;
 mod history;
 mod json;
+mod lite;
 mod merge;
 mod patch;
 mod prompt;
@@ -56,7 +57,10 @@ pub use schema::{schema, SchemaKind};
 pub use text::is_blank;
 pub use timestamp::{is_valid as is_timestamp, now as timestamp_now};
 pub use tokens::estimate_tokens;
-pub use validate::{validate, validate_with_budget, Report, DEFAULT_BUDGET, MAX_EXTENSION_DEPTH};
+pub use validate::{
+    validate, validate_deserializer, validate_json_bytes, validate_with_budget, Report,
+    DEFAULT_BUDGET, MAX_EXTENSION_DEPTH,
+};
 
 /// Re-exported so callers can build inputs without naming a second `serde_json`.
 pub use serde_json::{Map, Value};

@@ -88,17 +88,41 @@ pub fn render_markdown(baton: &Baton, options: &RenderOptions) -> Result<String,
     Ok(writer.0)
 }
 
-/// The estimate of the default rendering, without building it.
-pub(crate) fn default_estimate(baton: &Baton) -> usize {
-    let mut counter = Counter::default();
-    layout(baton, &RenderOptions::default(), 0, &mut counter);
-    counter.fixed + counter.decisions.iter().sum::<usize>()
+/// What the default rendering shows: the goal and the seven lists. A [`Baton`]
+/// has them, and so does the borrowed view that fast validation reads from text
+/// (`lite.rs`), so both get the one layout below and the same token estimate.
+pub(crate) trait Fields {
+    /// A list entry.
+    type Entry: AsRef<str>;
+    /// The goal.
+    fn goal(&self) -> &str;
+    /// One list field's entries, in order.
+    fn list(&self, field: ListField) -> &[Self::Entry];
 }
 
-/// An upper bound of [`default_estimate`] from byte counts alone, for a valid
-/// document: a token never takes less than one byte of the rendering (§11), and
-/// an entry's line is at most its bytes plus `- `, an escape and a newline.
-pub(crate) fn estimate_bound(document: &Value) -> usize {
+impl Fields for Baton {
+    type Entry = String;
+
+    fn goal(&self) -> &str {
+        &self.goal
+    }
+
+    fn list(&self, field: ListField) -> &[String] {
+        Baton::list(self, field)
+    }
+}
+
+/// The estimate of the default rendering, without building it.
+pub(crate) fn default_estimate(fields: &impl Fields) -> usize {
+    let mut total = Total(0);
+    layout_fields(fields, 0, &mut total);
+    total.0
+}
+
+/// An upper bound of [`default_estimate`] from byte counts alone: a token never
+/// takes less than one byte of the rendering (§11), and an entry's line is at
+/// most its bytes plus `- `, an escape and a newline.
+pub(crate) fn estimate_bound(fields: &impl Fields) -> usize {
     use std::sync::OnceLock;
     static FIXED: OnceLock<usize> = OnceLock::new();
     let fixed = *FIXED.get_or_init(|| {
@@ -106,14 +130,12 @@ pub(crate) fn estimate_bound(document: &Value) -> usize {
         layout(&Baton::new(""), &RenderOptions::default(), 0, &mut writer);
         writer.0.len()
     });
-    let text = |v: &Value| v.as_str().map_or(0, str::len);
     let lists: usize = LIST_FIELDS
         .iter()
-        .filter_map(|f| document.get(f.name()).and_then(Value::as_array))
-        .flatten()
-        .map(|e| text(e) + 4)
+        .flat_map(|&f| fields.list(f))
+        .map(|e| e.as_ref().len() + 4)
         .sum();
-    fixed + document.get("goal").map_or(0, text) + 1 + lists
+    fixed + fields.goal().len() + 1 + lists
 }
 
 /// How many of the oldest decisions to leave out so the estimate is at most `max`.
@@ -152,6 +174,33 @@ fn note(left_out: usize) -> String {
     }
 }
 
+/// The title, the goal and the seven list sections: the default rendering.
+fn layout_fields(fields: &impl Fields, left_out: usize, sink: &mut impl Sink) {
+    sink.line(&["# Baton"]);
+    sink.line(&[]);
+    sink.line(&["## Goal"]);
+    sink.line(&[&one_line(fields.goal())]);
+    for field in LIST_FIELDS {
+        sink.line(&[]);
+        sink.line(&["## ", field.heading()]);
+        let list = fields.list(field);
+        if list.is_empty() {
+            sink.line(&["(none)"]);
+        } else if field == ListField::DecisionLog {
+            if left_out > 0 {
+                sink.line(&[&note(left_out)]);
+            }
+            for entry in &list[left_out..] {
+                sink.decision(&one_line(entry.as_ref()));
+            }
+        } else {
+            for entry in list {
+                sink.line(&["- ", &one_line(entry.as_ref())]);
+            }
+        }
+    }
+}
+
 /// Receives the rendering one line at a time; a line is the concatenation of `parts`.
 trait Sink {
     fn line(&mut self, parts: &[&str]);
@@ -174,6 +223,20 @@ impl Sink for Writer {
     }
 }
 
+/// Counts the tokens of every line, decisions included.
+struct Total(usize);
+
+impl Sink for Total {
+    fn line(&mut self, parts: &[&str]) {
+        // As in `Counter`: the estimate of a line is the sum over its parts.
+        self.0 += parts.iter().map(|p| estimate_tokens(p)).sum::<usize>();
+    }
+
+    fn decision(&mut self, text: &str) {
+        self.0 += 1 + estimate_tokens(text);
+    }
+}
+
 #[derive(Default)]
 struct Counter {
     fixed: usize,
@@ -193,29 +256,7 @@ impl Sink for Counter {
 }
 
 fn layout(baton: &Baton, options: &RenderOptions, left_out: usize, sink: &mut impl Sink) {
-    sink.line(&["# Baton"]);
-    sink.line(&[]);
-    sink.line(&["## Goal"]);
-    sink.line(&[&one_line(&baton.goal)]);
-    for field in LIST_FIELDS {
-        sink.line(&[]);
-        sink.line(&["## ", field.heading()]);
-        let list = baton.list(field);
-        if list.is_empty() {
-            sink.line(&["(none)"]);
-        } else if field == ListField::DecisionLog {
-            if left_out > 0 {
-                sink.line(&[&note(left_out)]);
-            }
-            for entry in &list[left_out..] {
-                sink.decision(&one_line(entry));
-            }
-        } else {
-            for entry in list {
-                sink.line(&["- ", &one_line(entry)]);
-            }
-        }
-    }
+    layout_fields(baton, left_out, sink);
     if options.extensions {
         sink.line(&[]);
         sink.line(&["## Extensions"]);

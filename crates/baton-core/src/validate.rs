@@ -1,14 +1,13 @@
 //! Validation (SPEC §3): structure through the `jsonschema` crate against the
 //! `schemars` schema, then the semantic rules, then warnings.
 
-use foldhash::{HashMap, HashMapExt};
-
+use serde::Deserializer;
 use serde_json::Value;
 
 use crate::document::{Baton, KNOWN_MEMBERS, LIST_FIELDS};
 use crate::error::{escape_segment, sort_issues, Code, Error, Issue};
-use crate::json::depth_exceeds;
-use crate::render;
+use crate::json::{depth_exceeds, from_deserializer, parse_json_bytes};
+use crate::lite;
 use crate::structure::{self, Finding};
 use crate::text::is_blank;
 use crate::timestamp;
@@ -42,6 +41,14 @@ pub fn validate(document: &Value) -> Report {
 
 /// Validates a document: every error, and when there are none, every warning.
 pub fn validate_with_budget(document: &Value, budget: usize) -> Report {
+    // A valid document is read once, borrowing its strings (lite.rs); only a
+    // document that may have errors goes through the schema pass and the rules.
+    if let Some(fields) = lite::read_clean(document) {
+        return Report {
+            errors: Vec::new(),
+            warnings: lite::warnings(&fields, budget),
+        };
+    }
     let errors = document_errors(document);
     if !errors.is_empty() {
         return Report {
@@ -49,25 +56,61 @@ pub fn validate_with_budget(document: &Value, budget: usize) -> Report {
             warnings: Vec::new(),
         };
     }
-    let mut warnings = duplicate_warnings(document);
-    // Most batons are far under budget: a bound from byte counts settles that
-    // without building the typed baton or laying out the rendering.
-    let estimate = if render::estimate_bound(document) <= budget {
-        0
-    } else {
-        render::default_estimate(&Baton::from_valid(document))
-    };
-    if estimate > budget {
-        warnings.push(Issue::new(
-            Code::OverBudget,
-            "",
-            format!("the rendered baton is about {estimate} tokens, over the budget of {budget}"),
-        ));
-    }
-    sort_issues(&mut warnings);
+    // Not reached while the fast path accepts every valid document; if it ever
+    // gave up on one, the warnings are still the same.
     Report {
-        errors: Vec::new(),
-        warnings,
+        errors,
+        warnings: lite::warnings(&Baton::from_valid(document), budget),
+    }
+}
+
+/// Validates JSON text given as bytes: the report of [`parse_json_bytes`]
+/// followed by [`validate_with_budget`], a text that does not parse (SPEC §1)
+/// giving that one error. Faster than the two steps: a valid document is
+/// checked as it is read, its strings borrowed from `bytes`, with no
+/// [`Value`] built.
+pub fn validate_json_bytes(bytes: &[u8], budget: usize) -> Report {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut de = serde_json::Deserializer::from_str(text);
+        if let Some(fields) = lite::read_clean(&mut de).filter(|_| de.end().is_ok()) {
+            return Report {
+                errors: Vec::new(),
+                warnings: lite::warnings(&fields, budget),
+            };
+        }
+    }
+    match parse_json_bytes(bytes) {
+        Ok(document) => validate_with_budget(&document, budget),
+        Err(e) => Report {
+            errors: e.into_issues(),
+            warnings: Vec::new(),
+        },
+    }
+}
+
+/// Validates a document read from any serde data source, as
+/// [`from_deserializer`] followed by [`validate_with_budget`] (a source that is
+/// not JSON giving that one error), without building a [`Value`] for a valid
+/// document. `source` makes the deserializer; it is called a second time when
+/// the document has errors.
+pub fn validate_deserializer<'de, D, F>(source: F, budget: usize) -> Report
+where
+    D: Deserializer<'de>,
+    F: Fn() -> D,
+{
+    if let Some(fields) = lite::read_clean(source()) {
+        return Report {
+            errors: Vec::new(),
+            warnings: lite::warnings(&fields, budget),
+        };
+    }
+    match from_deserializer(source()) {
+        Ok(document) => validate_with_budget(&document, budget),
+        Err(e) => Report {
+            errors: e.into_issues(),
+            warnings: Vec::new(),
+        },
     }
 }
 
@@ -81,7 +124,7 @@ pub(crate) fn check_document(document: &Value) -> Result<(), Error> {
     }
 }
 
-fn document_errors(document: &Value) -> Vec<Issue> {
+pub(crate) fn document_errors(document: &Value) -> Vec<Issue> {
     let mut errors = Vec::new();
     for (finding, path) in structure::findings(document) {
         map_finding(finding, &path, &mut errors);
@@ -211,36 +254,4 @@ fn history_entry_errors(i: usize, entry: &Value, out: &mut Vec<Issue>) {
             ));
         }
     }
-}
-
-fn duplicate_warnings(document: &Value) -> Vec<Issue> {
-    use std::collections::hash_map::Entry;
-    let mut out = Vec::new();
-    for field in LIST_FIELDS {
-        let list = match document.get(field.name()) {
-            Some(Value::Array(list)) => list,
-            _ => continue,
-        };
-        if list.len() < 2 {
-            continue;
-        }
-        // Sized up front: no rehashing while a 10,000-entry log goes in.
-        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(list.len());
-        for (i, entry) in list.iter().enumerate() {
-            let Some(entry) = entry.as_str() else {
-                continue;
-            };
-            match seen.entry(entry) {
-                Entry::Occupied(first) => out.push(Issue::new(
-                    Code::Duplicate,
-                    format!("/{}/{i}", field.name()),
-                    format!("duplicate of `/{}/{}`", field.name(), first.get()),
-                )),
-                Entry::Vacant(slot) => {
-                    slot.insert(i);
-                }
-            }
-        }
-    }
-    out
 }
