@@ -11,7 +11,8 @@
 #
 # The cluster lives in a temporary directory on a free loopback port, runs as
 # the `postgres` user when we are root (initdb refuses root), with fsync off
-# (it is thrown away), and is stopped and deleted on exit. Installs the
+# (it is thrown away; BATON_PG_DURABLE=1 keeps PostgreSQL's durable defaults,
+# for benchmarks/relay), and is stopped and deleted on exit. Installs the
 # `postgresql` package only when no server binaries are found.
 set -euo pipefail
 
@@ -45,13 +46,16 @@ baton_pg_start() {
   if [ "$(id -u)" = 0 ]; then
     chown postgres: "$BATON_PG_DIR"
   fi
-  local port
+  local port durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   port=$(baton_pg_free_port)
+  if [ "${BATON_PG_DURABLE:-}" = 1 ]; then
+    durability=""
+  fi
   baton_pg_as_owner "$BATON_PG_BIN/initdb" -D "$BATON_PG_DIR/data" -U baton --auth=trust \
     -E UTF8 --no-sync >"$BATON_PG_DIR/initdb.log" 2>&1 \
     || { cat "$BATON_PG_DIR/initdb.log" >&2; return 1; }
   baton_pg_as_owner "$BATON_PG_BIN/pg_ctl" -D "$BATON_PG_DIR/data" -l "$BATON_PG_DIR/server.log" -w \
-    -o "-h 127.0.0.1 -p $port -k $BATON_PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    -o "-h 127.0.0.1 -p $port -k $BATON_PG_DIR $durability -c max_connections=300" \
     start >/dev/null \
     || { cat "$BATON_PG_DIR/server.log" >&2; return 1; }
   export BATON_PG_BIN BATON_PG_DIR

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use baton_relay::{
     create_token, Clock, Config, Database, Relay, Store, SystemClock, DEFAULT_MAX_BODY,
+    DEFAULT_POSTGRES_CONNECTIONS,
 };
 use clap::{Args, Subcommand};
 
@@ -49,9 +50,17 @@ pub(crate) struct ServeArgs {
     /// The base of pickup URLs, as clients reach the relay (default: http://<listen address>).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
-    /// The largest request body in bytes.
+    /// The largest request body in bytes (a larger one is refused with 413).
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
     max_body: usize,
+    /// Do not write a line per request to stderr.
+    #[arg(long)]
+    no_request_log: bool,
+    /// The most PostgreSQL connections this relay opens (size the server's
+    /// `max_connections` for every relay sharing it).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_POSTGRES_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    db_connections: u32,
 }
 
 /// `baton token ...`.
@@ -95,7 +104,8 @@ pub(crate) fn serve(args: ServeArgs) -> Result<Output, Failure> {
     let mut config = Config::new(args.storage.database()?);
     config.public_url = args.public_url;
     config.max_body = args.max_body;
-    config.log_requests = true;
+    config.log_requests = !args.no_request_log;
+    config.postgres_connections = args.db_connections;
     runtime()?.block_on(async move {
         let relay = Relay::open(config)
             .await

@@ -1,12 +1,16 @@
 //! `baton serve` and `baton token create` as processes: the first-start token,
-//! durability across `kill -9`, and (with `BATON_TEST_DATABASE_URL`) two relay
-//! processes sharing PostgreSQL, where concurrent catches across both still
-//! have exactly one winner.
+//! durability across `kill -9` (also in the middle of a load of passes), and
+//! two relay processes sharing one database (PostgreSQL with
+//! `BATON_TEST_DATABASE_URL`, else one SQLite file), where 400 concurrent
+//! catches of 200 handoffs across both have exactly one winner each.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -212,6 +216,18 @@ async fn handoffs_survive_kill_9() {
         .await
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
+    // The default --max-body is 1 MiB.
+    let (status, problem) = call(
+        reqwest::Method::POST,
+        format!("{}/api/pass", server.url),
+        &token,
+        Some(json!({"task": "x".repeat(1024 * 1024)})),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
 
     let (status, passed) = call(
         reqwest::Method::POST,
@@ -309,56 +325,124 @@ async fn postgres_schema(url: &str) -> String {
     format!("{url}{sep}options=-c%20search_path%3D{schema}")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_relays_on_one_postgres_deliver_exactly_once() {
-    let Some(base) = std::env::var("BATON_TEST_DATABASE_URL")
+/// The storage flags of a fresh database: a new PostgreSQL schema when
+/// `BATON_TEST_DATABASE_URL` is set, else a new SQLite data directory.
+async fn fresh_storage() -> (Vec<String>, Option<tempfile::TempDir>) {
+    match std::env::var("BATON_TEST_DATABASE_URL")
         .ok()
         .filter(|s| !s.is_empty())
-    else {
-        eprintln!("skipped: BATON_TEST_DATABASE_URL is not set (scripts/postgres-test.sh sets it)");
-        return;
-    };
-    let url = postgres_schema(&base).await;
-    let one = Server::start(&["--database", &url]);
+    {
+        Some(base) => (
+            vec!["--database".into(), postgres_schema(&base).await],
+            None,
+        ),
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path().to_str().unwrap().to_owned();
+            (vec!["--data-dir".into(), d], Some(dir))
+        }
+    }
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_relays_deliver_each_of_200_handoffs_to_exactly_one_of_400_catchers() {
+    let (storage, _dir) = fresh_storage().await;
+    eprintln!(
+        "two relay processes on one {}",
+        storage[0].trim_start_matches("--")
+    );
+    let one = Server::start(&strs(&storage));
     let token = one
         .token
         .clone()
         .expect("the first relay on an empty database prints a token");
-    let two = Server::start(&["--database", &url]);
+    let two = Server::start(&strs(&storage));
     assert_eq!(two.token, None);
     let urls = [one.url.clone(), two.url.clone()];
-    for round in 0..5 {
-        let (status, passed) = call(
-            reqwest::Method::POST,
-            format!("{}/api/pass", urls[round % 2]),
+    let http = reqwest::Client::new();
+
+    // 200 handoffs, passed through both relays.
+    let mut passes = Vec::new();
+    for n in 0..200 {
+        let (http, url, token) = (http.clone(), urls[n % 2].clone(), token.clone());
+        passes.push(tokio::spawn(async move {
+            let reply = http
+                .post(format!("{url}/api/pass"))
+                .bearer_auth(token)
+                .body(json!({"task": format!("handoff {n}")}).to_string())
+                .send()
+                .await
+                .expect("pass");
+            assert_eq!(reply.status().as_u16(), 201);
+            let body: Value = reply.json().await.expect("json");
+            body["baton_id"].as_str().expect("id").to_owned()
+        }));
+    }
+    let mut ids = Vec::new();
+    for pass in passes {
+        ids.push(pass.await.unwrap());
+    }
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), 200);
+
+    // 400 catches, two per handoff (one through each relay), released together.
+    let gate = Arc::new(tokio::sync::Barrier::new(400));
+    let mut catches = Vec::new();
+    for (n, id) in ids.iter().flat_map(|id| [(0, id), (1, id)]) {
+        let (http, gate) = (http.clone(), gate.clone());
+        let (url, token, id) = (
+            format!("{}/api/catch/{id}", urls[n]),
+            token.clone(),
+            id.clone(),
+        );
+        catches.push(tokio::spawn(async move {
+            gate.wait().await;
+            let reply = http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("catch");
+            let status = reply.status().as_u16();
+            (id, status, reply.json::<Value>().await.expect("json"))
+        }));
+    }
+    let mut outcomes: BTreeMap<String, Vec<(u16, String)>> = BTreeMap::new();
+    for catch in catches {
+        let (id, status, body) = catch.await.unwrap();
+        let code = body["code"].as_str().unwrap_or_default().to_owned();
+        if status == 200 {
+            assert_eq!(
+                (body["baton_id"].as_str(), &body["attempt"]),
+                (Some(id.as_str()), &json!(1))
+            );
+        }
+        outcomes.entry(id).or_default().push((status, code));
+    }
+    assert_eq!(outcomes.len(), 200);
+    for (id, mut answers) in outcomes {
+        answers.sort();
+        assert_eq!(
+            answers,
+            [(200, String::new()), (409, "already_caught".to_owned())],
+            "{id}: exactly one catch wins, the other is already_caught"
+        );
+        let (status, read) = call(
+            reqwest::Method::GET,
+            format!("{}/api/status/{id}", urls[1]),
             &token,
-            Some(json!({"task": format!("round {round}")})),
+            None,
         )
         .await;
-        assert_eq!(status, 201, "{passed}");
-        let id = passed["baton_id"].as_str().unwrap().to_owned();
-        let mut tasks = Vec::new();
-        for i in 0..24 {
-            let url = format!("{}/api/catch/{id}", urls[i % 2]);
-            let token = token.clone();
-            tasks.push(tokio::spawn(async move {
-                call(reqwest::Method::GET, url, &token, None).await
-            }));
-        }
-        let mut winners = 0;
-        for task in tasks {
-            let (status, body) = task.await.unwrap();
-            match status {
-                200 => winners += 1,
-                409 => assert_eq!(body["code"], "already_caught"),
-                other => panic!("unexpected {other}: {body}"),
-            }
-        }
         assert_eq!(
-            winners, 1,
-            "round {round}: exactly one catch wins across both relays"
+            (status, &read["attempts"], read["status"].as_str()),
+            (200, &json!(1), Some("caught"))
         );
     }
+
     // A long-poll on one relay sees a done made through the other.
     let (_, passed) = call(
         reqwest::Method::POST,
@@ -396,4 +480,155 @@ async fn two_relays_on_one_postgres_deliver_exactly_once() {
         .expect("the long-poll answers")
         .unwrap();
     assert_eq!((status, read["status"].as_str()), (200, Some("done")));
+}
+
+/// The pass body number `i` of passer `p`: every member set, all distinct.
+fn crash_body(p: usize, i: usize) -> Value {
+    json!({
+        "task": format!("crash {p}.{i}: '; DROP TABLE handoffs; -- \u{1F600} e\u{301} \u{0}"),
+        "to": format!("agent-{p}"),
+        "output": {"p": p, "i": i, "draft": "x".repeat(300 + i % 7)},
+        "context": {"n": i, "nested": [p, {"deep": [i]}]},
+        "constraints": [format!("c{i}"), null, 1.5],
+        "baton": {"goal": format!("goal {p}.{i}"), "decision_log": [format!("d {p}.{i}")]},
+        "ttl_seconds": 3600 + i,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn passes_answered_201_survive_a_kill_9_in_the_middle_of_a_load() {
+    let (storage, _dir) = fresh_storage().await;
+    eprintln!(
+        "kill -9 under load on {}",
+        storage[0].trim_start_matches("--")
+    );
+    let server = Server::start(&strs(&storage));
+    let token = server.token.clone().expect("a first start prints a token");
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, Value)>::new()));
+    let count = Arc::new(AtomicUsize::new(0));
+    let mut passers = Vec::new();
+    for p in 0..8 {
+        let (url, token) = (server.url.clone(), token.clone());
+        let (acknowledged, count) = (acknowledged.clone(), count.clone());
+        passers.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            for i in 0.. {
+                let body = crash_body(p, i);
+                let sent = http
+                    .post(format!("{url}/api/pass"))
+                    .bearer_auth(&token)
+                    .body(body.to_string())
+                    .send()
+                    .await;
+                // Once the server is killed, requests fail: that passer stops.
+                let Ok(reply) = sent else { break };
+                let status = reply.status().as_u16();
+                let Ok(answer) = reply.json::<Value>().await else {
+                    break;
+                };
+                assert_eq!(status, 201, "{answer}");
+                let id = answer["baton_id"].as_str().expect("id").to_owned();
+                acknowledged.lock().unwrap().push((id, body));
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    // Kill while every passer has a request in flight.
+    let started = Instant::now();
+    while count.load(Ordering::SeqCst) < 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the passes do not progress"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    server.kill();
+    for passer in passers {
+        passer.await.expect("a passer");
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 200);
+
+    let again = Server::start(&strs(&storage));
+    assert_eq!(again.token, None);
+    let by_task: BTreeMap<String, Value> = (0..8)
+        .flat_map(|p| (0..acknowledged.len() + 64).map(move |i| crash_body(p, i)))
+        .map(|b| (b["task"].as_str().unwrap().to_owned(), b))
+        .collect();
+    // Every handoff in the store is whole and is one that was sent, whether
+    // or not its 201 arrived before the kill.
+    let mut listed = BTreeSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let query = after
+            .as_ref()
+            .map_or(String::new(), |a| format!("&after={a}"));
+        let (status, page) = call(
+            reqwest::Method::GET,
+            format!("{}/api/handoffs?limit=200{query}", again.url),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        for h in page["handoffs"].as_array().unwrap() {
+            listed.insert(h["baton_id"].as_str().unwrap().to_owned());
+        }
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let acked: BTreeSet<String> = acknowledged.iter().map(|(id, _)| id.clone()).collect();
+    assert!(
+        acked.is_subset(&listed),
+        "{} handoffs answered 201 are missing",
+        acked.difference(&listed).count()
+    );
+    let sent: BTreeMap<&str, &Value> = acknowledged
+        .iter()
+        .map(|(id, b)| (id.as_str(), b))
+        .collect();
+    for id in &listed {
+        let (status, read) = call(
+            reqwest::Method::GET,
+            format!("{}/api/status/{id}", again.url),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, read["status"].as_str()),
+            (200, Some("pending")),
+            "{read}"
+        );
+        let task = read["task"].as_str().expect("task");
+        let body = by_task
+            .get(task)
+            .unwrap_or_else(|| panic!("{id}: unknown task {task:?}"));
+        if let Some(acked_body) = sent.get(id.as_str()) {
+            assert_eq!(acked_body, &body, "{id}: the task of another pass");
+        }
+        assert_eq!(read["to"], body["to"]);
+        let (status, caught) = call(
+            reqwest::Method::GET,
+            format!("{}/api/catch/{id}", again.url),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{caught}");
+        for member in ["task", "to", "output", "context", "constraints"] {
+            assert_eq!(caught[member], body[member], "{id}: {member}");
+        }
+        let baton = baton_core::Baton::from_value(&body["baton"])
+            .unwrap()
+            .to_value();
+        assert_eq!(caught["baton"], baton, "{id}: baton");
+    }
+    eprintln!(
+        "{} passes answered 201 before the kill, {} stored",
+        acked.len(),
+        listed.len()
+    );
 }

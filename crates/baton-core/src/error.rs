@@ -203,8 +203,8 @@ fn is_index(s: &str) -> bool {
     s == "0" || (!s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Escapes one JSON Pointer segment (RFC 6901 §3).
-pub(crate) fn escape_segment(name: &str) -> String {
+/// Escapes one JSON Pointer segment (RFC 6901 §3): `~` as `~0`, `/` as `~1`.
+pub fn escape_segment(name: &str) -> String {
     if name.contains(['~', '/']) {
         name.replace('~', "~0").replace('/', "~1")
     } else {

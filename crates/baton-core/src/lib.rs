@@ -45,7 +45,7 @@ mod validate;
 pub use canonical::{patch_to_json, to_json};
 pub use diff::diff;
 pub use document::{Baton, HistoryEntry, ListField, LIST_FIELDS};
-pub use error::{Code, Error, Issue};
+pub use error::{escape_segment, Code, Error, Issue};
 pub use extract::extract_patch;
 pub use history::{create, verify};
 pub use json::{from_deserializer, normalize_f64, parse_json, parse_json_bytes, MAX_DEPTH};
@@ -55,11 +55,13 @@ pub use prompt::prompt;
 pub use render::{render_markdown, RenderOptions};
 pub use schema::{schema, SchemaKind};
 pub use text::is_blank;
-pub use timestamp::{is_valid as is_timestamp, now as timestamp_now};
+pub use timestamp::{
+    format_millis as format_timestamp, is_valid as is_timestamp, now as timestamp_now,
+};
 pub use tokens::estimate_tokens;
 pub use validate::{
-    validate, validate_deserializer, validate_json_bytes, validate_with_budget, Report,
-    DEFAULT_BUDGET, MAX_EXTENSION_DEPTH,
+    unknown_field_message, validate, validate_deserializer, validate_json_bytes,
+    validate_with_budget, Report, DEFAULT_BUDGET, MAX_EXTENSION_DEPTH,
 };
 
 /// Re-exported so callers can build inputs without naming a second `serde_json`.

@@ -67,8 +67,15 @@ fn unix_millis() -> i64 {
     js_sys::Date::now() as i64
 }
 
-/// Formats milliseconds since the Unix epoch (civil-from-days, proleptic Gregorian).
-pub(crate) fn format_millis(ms: i64) -> String {
+/// Formats milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`
+/// (civil-from-days, proleptic Gregorian), the form [`now`] writes. Times
+/// outside the years 0000–9999, which SPEC §14 cannot write, are clamped to
+/// its first or last millisecond.
+pub fn format_millis(ms: i64) -> String {
+    /// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z.
+    const FIRST: i64 = -62_167_219_200_000;
+    const LAST: i64 = 253_402_300_799_999;
+    let ms = ms.clamp(FIRST, LAST);
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let z = days + 719_468;
@@ -114,5 +121,9 @@ mod tests {
         assert_eq!(format_millis(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_millis(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert!(is_valid(&now()));
+        // Beyond what SPEC §14 can write: the first or last millisecond it can.
+        assert_eq!(format_millis(i64::MIN), "0000-01-01T00:00:00.000Z");
+        assert_eq!(format_millis(i64::MAX), "9999-12-31T23:59:59.999Z");
+        assert!(is_valid(&format_millis(-62_167_219_200_000)));
     }
 }

@@ -172,8 +172,10 @@ fn map_finding(finding: Finding, path: &str, out: &mut Vec<Issue>) {
     }
 }
 
-/// `unknown field `x``, with the closest known name within edit distance 2 (SPEC §3).
-pub(crate) fn unknown_field_message(name: &str, known: &[&str]) -> String {
+/// The message of an `unknown_field` issue: ``unknown field `x` ``, with the
+/// closest of `known` within edit distance 2 suggested (SPEC §3). Public so that
+/// the relay words its own request members' errors the same way.
+pub fn unknown_field_message(name: &str, known: &[&str]) -> String {
     let best = known
         .iter()
         .map(|k| (strsim::levenshtein(name, k), *k))

@@ -1,5 +1,6 @@
 -- The relay's tables. Portable SQL: the same text runs on SQLite and PostgreSQL.
--- Times are milliseconds since the Unix epoch; JSON values are canonical JSON text.
+-- Times are milliseconds since the Unix epoch; JSON values are canonical JSON text,
+-- and so are `task` and `to_name` (JSON strings: PostgreSQL's text cannot hold U+0000).
 
 CREATE TABLE tokens (
     hash TEXT PRIMARY KEY,          -- SHA-256 (hex) of the token; the token itself is never stored
@@ -10,8 +11,8 @@ CREATE TABLE tokens (
 CREATE TABLE handoffs (
     id TEXT PRIMARY KEY,            -- UUID v4
     workspace TEXT NOT NULL,
-    task TEXT NOT NULL,
-    to_name TEXT,
+    task TEXT NOT NULL,             -- a JSON string
+    to_name TEXT,                   -- a JSON string, or NULL
     output TEXT NOT NULL,
     context TEXT NOT NULL,
     constraints TEXT NOT NULL,

@@ -66,6 +66,12 @@ fn raw_opt(text: Option<&str>) -> Result<Option<Json>, Problem> {
     text.map(raw).transpose()
 }
 
+/// A string as stored: canonical JSON text, so that every string (U+0000
+/// included) is kept verbatim by both databases.
+fn json_string(s: &str) -> String {
+    to_json(&Value::String(s.to_owned()), false)
+}
+
 /// The handoff id of the path, or the 404 every unusable id gets.
 fn handoff_id(path: Result<Path<String>, PathRejection>) -> Result<String, Problem> {
     match path {
@@ -169,16 +175,21 @@ pub(crate) async fn pass(
             format!("cannot write the response: {e}"),
         )
     })?;
-    let record = key.map(|key| IdempotencyRecord {
-        key,
-        request_hash: sha256_hex(&to_json(&Value::Object(map), false)),
-        response: response.clone(),
-    });
+    let request_hash = key
+        .as_ref()
+        .map(|_| sha256_hex(&to_json(&Value::Object(map), false)));
+    let record = key
+        .zip(request_hash.clone())
+        .map(|(key, request_hash)| IdempotencyRecord {
+            key,
+            request_hash,
+            response: response.clone(),
+        });
     let handoff = NewHandoff {
         id: id.clone(),
         workspace,
-        task: input.task,
-        to_name: input.to,
+        task: json_string(&input.task),
+        to_name: input.to.as_deref().map(json_string),
         output: to_json(&input.output, false),
         context: to_json(&input.context, false),
         constraints: to_json(&input.constraints, false),
@@ -189,17 +200,17 @@ pub(crate) async fn pass(
     };
     match app
         .store
-        .insert_handoff(&handoff, record.as_ref())
+        .insert_handoff(handoff, record)
         .await
         .map_err(storage)?
     {
         Inserted::Created => Ok(created(&id, response, false)),
         Inserted::Existing {
-            request_hash,
+            request_hash: first_hash,
             response,
             handoff_id,
         } => {
-            if record.is_some_and(|r| r.request_hash == request_hash) {
+            if request_hash.is_some_and(|h| h == first_hash) {
                 Ok(created(&handoff_id, response, true))
             } else {
                 Err(Problem::new(
@@ -282,7 +293,7 @@ async fn claim(app: &AppState, workspace: &str, id: String) -> ApiResult {
         let lease_token = ids::lease_token()?;
         let claimed = app
             .store
-            .claim(workspace, &id, now, &sha256_hex(&lease_token))
+            .claim(workspace, &id, now, sha256_hex(&lease_token))
             .await
             .map_err(storage)?;
         if let Some(row) = claimed {
@@ -294,12 +305,12 @@ async fn claim(app: &AppState, workspace: &str, id: String) -> ApiResult {
                 StatusCode::OK,
                 &CatchResponse {
                     baton_id: row.id.clone(),
-                    task: row.task.clone(),
+                    task: raw(&row.task)?,
                     output: raw(&row.output)?,
                     context: raw(&row.context)?,
                     constraints: raw(&row.constraints)?,
                     baton: raw_opt(row.baton.as_deref())?,
-                    to: row.to_name.clone(),
+                    to: raw_opt(row.to_name.as_deref())?,
                     status: HandoffStatus::Caught,
                     lease_token,
                     lease_expires_at: format_ms(lease_expires_at),
@@ -417,7 +428,11 @@ pub(crate) async fn done(
                 let stage = input
                     .stage
                     .clone()
-                    .or_else(|| row.to_name.clone())
+                    .or_else(|| {
+                        row.to_name
+                            .as_deref()
+                            .and_then(|to| serde_json::from_str::<String>(to).ok())
+                    })
                     .unwrap_or_else(|| "relay".to_owned());
                 match apply_patch(&current, patch, &stage, Some(&format_ms(now))) {
                     Ok(next) => Some(next.to_json()),
@@ -431,25 +446,21 @@ pub(crate) async fn done(
                 }
             }
         };
+        let output = to_json(&input.output, false);
         let completion = Completion {
             completed_at: now,
             done_hash: done_hash.clone(),
-            output: to_json(&input.output, false),
-            baton,
+            output: output.clone(),
+            baton: baton.clone(),
         };
         if app
             .store
-            .complete(&workspace, &id, row.version, &completion)
+            .complete(&workspace, &id, row.version, completion)
             .await
             .map_err(storage)?
         {
             app.changes.notify_waiters();
-            return done_response(
-                &id,
-                now,
-                Some(&completion.output),
-                completion.baton.as_deref(),
-            );
+            return done_response(&id, now, Some(&output), baton.as_deref());
         }
         // A concurrent catch or done changed the handoff since it was read: look again.
     }
@@ -533,8 +544,8 @@ fn status_response(row: &HandoffRow, now: i64) -> ApiResult {
         &StatusResponse {
             baton_id: row.id.clone(),
             status: row.status(now),
-            task: row.task.clone(),
-            to: row.to_name.clone(),
+            task: raw(&row.task)?,
+            to: raw_opt(row.to_name.as_deref())?,
             created_at: format_ms(row.created_at),
             expires_at: format_ms(row.expires_at),
             caught_at: row.caught_at.map(format_ms),
@@ -573,7 +584,7 @@ pub(crate) async fn list(
     let input = request::list_input(&query_pairs(query)?)?;
     let now = app.clock.now_ms();
     let query = ListQuery {
-        to: input.to,
+        to: input.to.as_deref().map(json_string),
         status: input.status,
         after: input.after,
         limit: input.limit,
@@ -589,18 +600,18 @@ pub(crate) async fn list(
         Some(last) if more => Some(request::encode_cursor(last.created_at, &last.id)),
         _ => None,
     };
-    let handoffs = rows
-        .iter()
-        .map(|row| HandoffSummary {
+    let mut handoffs = Vec::with_capacity(rows.len());
+    for row in &rows {
+        handoffs.push(HandoffSummary {
             baton_id: row.id.clone(),
             status: row.status(now),
-            task: row.task.clone(),
-            to: row.to_name.clone(),
+            task: raw(&row.task)?,
+            to: raw_opt(row.to_name.as_deref())?,
             created_at: format_ms(row.created_at),
             expires_at: format_ms(row.expires_at),
             pickup_url: app.pickup_url(&row.id),
-        })
-        .collect();
+        });
+    }
     Ok(json_response(
         StatusCode::OK,
         &HandoffList { handoffs, next },

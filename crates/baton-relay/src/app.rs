@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::clock::Clock;
+use crate::log::RequestLog;
 use crate::problem::{problems_only, Problem, ProblemCode};
 use crate::store::Store;
 use crate::{api, auth, openapi};
@@ -37,6 +38,8 @@ pub(crate) struct Shared {
     pub openapi: Bytes,
     /// Set on shutdown so that long-polls answer at once.
     pub stopping: AtomicBool,
+    /// Known tokens' workspaces.
+    pub tokens: auth::TokenCache,
 }
 
 impl Shared {
@@ -80,7 +83,7 @@ pub(crate) fn router(
     state: AppState,
     routes: Router<AppState>,
     max_body: usize,
-    log: bool,
+    log: Option<RequestLog>,
 ) -> Router {
     let router = routes
         .fallback(api::no_route)
@@ -103,10 +106,9 @@ pub(crate) fn router(
         }))
         .layer(middleware::map_response(problems_only))
         .with_state(state);
-    if log {
-        router.layer(middleware::from_fn(log_request))
-    } else {
-        router
+    match log {
+        Some(log) => router.layer(middleware::from_fn_with_state(log, log_request)),
+        None => router,
     }
 }
 
@@ -124,16 +126,17 @@ async fn head_never_catches(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// One stderr line per request: method, path, status, time.
-async fn log_request(request: Request, next: Next) -> Response {
+/// One stderr line per request: method, path, status, time (never the query
+/// or headers, so tokens are never logged).
+async fn log_request(State(log): State<RequestLog>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
-    eprintln!(
+    log.line(format!(
         "baton: {method} {path} {} {}ms",
         response.status().as_u16(),
         started.elapsed().as_millis()
-    );
+    ));
     response
 }

@@ -1,5 +1,13 @@
 //! Bearer tokens: every `/api/` request names a workspace through its token.
 //! Only SHA-256 digests of tokens are stored.
+//!
+//! Tokens never change once made, so a known token's workspace is kept in
+//! memory for [`CACHE_TTL`] after a lookup (a token deleted from the database
+//! by hand stops working within that time). Unknown tokens are not cached.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -39,7 +47,7 @@ pub(crate) async fn require_token(
     if !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
-    match authenticate(&app.store, request.headers()).await {
+    match authenticate(&app.store, &app.tokens, request.headers()).await {
         Ok(workspace) => {
             request.extensions_mut().insert(workspace);
             next.run(request).await
@@ -48,7 +56,11 @@ pub(crate) async fn require_token(
     }
 }
 
-async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Workspace, Problem> {
+async fn authenticate(
+    store: &Store,
+    cache: &TokenCache,
+    headers: &HeaderMap,
+) -> Result<Workspace, Problem> {
     let unauthorized = |detail: &str| Problem::new(ProblemCode::Unauthorized, detail);
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Err(unauthorized("send `Authorization: Bearer baton_...`"));
@@ -67,10 +79,44 @@ async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Workspace, P
             "the token is malformed; tokens look like `baton_` and 43 characters",
         ));
     }
-    match store.token_workspace(&sha256_hex(token)).await {
-        Ok(Some(workspace)) => Ok(Workspace(workspace)),
+    let hash = sha256_hex(token);
+    if let Some(workspace) = cache.get(&hash) {
+        return Ok(Workspace(workspace));
+    }
+    match store.token_workspace(&hash).await {
+        Ok(Some(workspace)) => {
+            cache.insert(hash, workspace.clone());
+            Ok(Workspace(workspace))
+        }
         Ok(None) => Err(unauthorized("the token is not known to this server")),
         Err(e) => Err(Problem::storage(&e)),
+    }
+}
+
+/// How long a looked-up token's workspace is remembered.
+pub(crate) const CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// The most tokens remembered at once (the cache starts over when full).
+const CACHE_SIZE: usize = 10_000;
+
+/// Token hash → (workspace, when it was looked up).
+#[derive(Debug, Default)]
+pub(crate) struct TokenCache(Mutex<HashMap<String, (String, Instant)>>);
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<String> {
+        let map = self.0.lock().ok()?;
+        let (workspace, seen) = map.get(hash)?;
+        (seen.elapsed() < CACHE_TTL).then(|| workspace.clone())
+    }
+
+    fn insert(&self, hash: String, workspace: String) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CACHE_SIZE {
+                map.clear();
+            }
+            map.insert(hash, (workspace, Instant::now()));
+        }
     }
 }
 

@@ -63,36 +63,12 @@ impl Clock for ManualClock {
     }
 }
 
-/// Formats milliseconds since the epoch the way baton-core writes timestamps:
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (SPEC §14), proleptic Gregorian, civil-from-days.
+/// Formats milliseconds since the epoch as baton-core writes timestamps:
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (SPEC §14). The relay never stores times outside
+/// the years 0000–9999 (TTLs are at most 30 days); the core clamps them.
 pub fn format_ms(ms: i64) -> String {
-    // Years outside 0000-9999 cannot be written in this format; the relay never
-    // stores such times (TTLs are at most 30 days), so clamp rather than fail.
-    let ms = ms.clamp(MIN_MS, MAX_MS);
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000
-    )
+    baton_core::format_timestamp(ms)
 }
-
-/// 0000-01-01T00:00:00.000Z.
-const MIN_MS: i64 = -62_167_219_200_000;
-/// 9999-12-31T23:59:59.999Z.
-const MAX_MS: i64 = 253_402_300_799_999;
 
 #[cfg(test)]
 mod tests {
@@ -102,7 +78,7 @@ mod tests {
     fn formats_like_the_core() {
         assert_eq!(format_ms(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_ms(951_782_400_123), "2000-02-29T00:00:00.123Z");
-        assert_eq!(format_ms(MIN_MS - 1), "0000-01-01T00:00:00.000Z");
+        assert_eq!(format_ms(-62_167_219_200_001), "0000-01-01T00:00:00.000Z");
         assert_eq!(format_ms(i64::MAX), "9999-12-31T23:59:59.999Z");
         let now = format_ms(SystemClock.now_ms());
         assert!(baton_core::is_timestamp(&now));

@@ -18,7 +18,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Storage is SQLite (WAL, `synchronous=FULL`) in a data directory, or
+//! Storage is SQLite (WAL, `synchronous=FULL`, group commit: one writer
+//! thread commits all waiting changes with one fsync) in a data directory, or
 //! PostgreSQL shared by several relay processes. Claims are one conditional
 //! `UPDATE ... RETURNING`, so exactly one of any number of concurrent catchers
 //! wins, across processes too. Time comes from an injectable [`Clock`].
@@ -30,6 +31,7 @@ mod app;
 mod auth;
 mod clock;
 mod ids;
+mod log;
 pub mod model;
 mod openapi;
 mod problem;
@@ -48,10 +50,10 @@ pub use auth::{check_workspace, create_token, TokenError};
 pub use clock::{format_ms, Clock, ManualClock, SystemClock};
 pub use openapi::document as openapi_document;
 pub use problem::{FieldIssue, Problem, ProblemBody, ProblemCode, PROBLEM_JSON};
-pub use store::{Database, Store, StoreError, SQLITE_FILE_NAME};
+pub use store::{Database, Store, StoreError, DEFAULT_POSTGRES_CONNECTIONS, SQLITE_FILE_NAME};
 
-/// The largest request body accepted by default: 10 MiB.
-pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
+/// The largest request body accepted by default: 1 MiB.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 
 /// How long a done or expired handoff stays readable before the sweeper deletes it.
 pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -75,10 +77,12 @@ pub struct Config {
     pub sweep_interval: Duration,
     /// Whether to log one line per request to stderr.
     pub log_requests: bool,
+    /// The most PostgreSQL connections this process opens.
+    pub postgres_connections: u32,
 }
 
 impl Config {
-    /// The defaults: system clock, 10 MiB bodies, 500 ms polls, a sweep a minute, no request log.
+    /// The defaults: system clock, 1 MiB bodies, 500 ms polls, a sweep a minute, no request log.
     pub fn new(database: Database) -> Config {
         Config {
             database,
@@ -88,6 +92,7 @@ impl Config {
             poll_interval: Duration::from_millis(500),
             sweep_interval: Duration::from_secs(60),
             log_requests: false,
+            postgres_connections: DEFAULT_POSTGRES_CONNECTIONS,
         }
     }
 }
@@ -101,6 +106,7 @@ impl std::fmt::Debug for Config {
             .field("poll_interval", &self.poll_interval)
             .field("sweep_interval", &self.sweep_interval)
             .field("log_requests", &self.log_requests)
+            .field("postgres_connections", &self.postgres_connections)
             .finish_non_exhaustive()
     }
 }
@@ -119,7 +125,7 @@ impl Relay {
     ///
     /// [`StoreError`] when the database cannot be opened or migrated.
     pub async fn open(config: Config) -> Result<Relay, StoreError> {
-        let store = Store::open(&config.database).await?;
+        let store = Store::open_with(&config.database, config.postgres_connections).await?;
         Ok(Relay { config, store })
     }
 
@@ -178,13 +184,14 @@ impl Relay {
             poll_interval: self.config.poll_interval,
             openapi: document.into(),
             stopping: AtomicBool::new(false),
+            tokens: auth::TokenCache::default(),
         }));
-        let router = app::router(
-            state.clone(),
-            routes,
-            self.config.max_body,
-            self.config.log_requests,
-        );
+        let log = if self.config.log_requests {
+            log::RequestLog::start()
+        } else {
+            None
+        };
+        let router = app::router(state.clone(), routes, self.config.max_body, log.clone());
         let sweeper = tokio::spawn(sweep_forever(
             self.store.clone(),
             self.config.clock.clone(),
@@ -200,6 +207,9 @@ impl Relay {
             .await;
         sweeper.abort();
         self.store.close().await;
+        if let Some(log) = log {
+            let _ = tokio::task::spawn_blocking(move || log.flush()).await;
+        }
         result
     }
 }

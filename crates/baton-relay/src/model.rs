@@ -148,7 +148,8 @@ pub struct CatchResponse {
     /// The handoff id.
     pub baton_id: String,
     /// The task.
-    pub task: String,
+    #[schema(value_type = String)]
+    pub task: Json,
     /// The passer's output.
     #[schema(value_type = Value)]
     pub output: Json,
@@ -162,7 +163,8 @@ pub struct CatchResponse {
     #[schema(value_type = Option<BatonSchema>)]
     pub baton: Option<Json>,
     /// The addressee, or null.
-    pub to: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub to: Option<Json>,
     /// Always `caught`.
     pub status: HandoffStatus,
     /// Send it with done; a later catch makes it stale.
@@ -200,9 +202,11 @@ pub struct StatusResponse {
     /// The derived status.
     pub status: HandoffStatus,
     /// The task.
-    pub task: String,
+    #[schema(value_type = String)]
+    pub task: Json,
     /// The addressee, or null.
-    pub to: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub to: Option<Json>,
     /// When it was passed.
     pub created_at: String,
     /// When it expires unless done.
@@ -231,9 +235,11 @@ pub struct HandoffSummary {
     /// The derived status.
     pub status: HandoffStatus,
     /// The task.
-    pub task: String,
+    #[schema(value_type = String)]
+    pub task: Json,
     /// The addressee, or null.
-    pub to: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub to: Option<Json>,
     /// When it was passed.
     pub created_at: String,
     /// When it expires unless done.

@@ -93,14 +93,14 @@ impl Findings {
     fn push(&mut self, code: &str, name: &str, message: String) {
         self.0.push(FieldIssue::new(
             code,
-            format!("/{}", pointer_segment(name)),
+            format!("/{}", baton_core::escape_segment(name)),
             message,
         ));
     }
 
     fn unknown(&mut self, names: impl Iterator<Item = String>, known: &[&str]) {
         for name in names.filter(|n| !known.contains(&n.as_str())) {
-            let message = unknown_message(&name, known);
+            let message = baton_core::unknown_field_message(&name, known);
             self.push("unknown_field", &name, message);
         }
     }
@@ -186,24 +186,6 @@ fn integral(n: &serde_json::Number) -> Option<i64> {
             // The range check makes the cast exact.
             .map(|v| v as i64)
     })
-}
-
-fn pointer_segment(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
-}
-
-/// baton-core's wording for an unknown member, with its suggestion rule
-/// (the closest known name within edit distance 2).
-fn unknown_message(name: &str, known: &[&str]) -> String {
-    let best = known
-        .iter()
-        .map(|k| (strsim::levenshtein(name, k), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d);
-    match best {
-        Some((_, k)) => format!("unknown field `{name}`, did you mean `{k}`?"),
-        None => format!("unknown field `{name}`"),
-    }
 }
 
 /// A member that is any JSON, null when absent.

@@ -1365,3 +1365,746 @@ async fn the_token_is_checked_before_the_body_size() {
         .await;
     known.problem(413, "payload_too_large");
 }
+
+/// A body of exactly `len` bytes: `{"<member>":"xxx…"}`.
+fn body_of(member: &str, len: usize) -> String {
+    let pad = len - format!(r#"{{"{member}":""}}"#).len();
+    format!(r#"{{"{member}":"{}"}}"#, "x".repeat(pad))
+}
+
+#[tokio::test]
+async fn the_default_body_limit_is_one_mebibyte_and_a_413_changes_nothing() {
+    const MIB: usize = 1024 * 1024;
+    assert_eq!(baton_relay::DEFAULT_MAX_BODY, MIB);
+    let r = start().await;
+    let t = r.token().await;
+    let id = r.pass(&t, &json!({"task": "t"})).await;
+    r.catch(&t, &id).await.ok(200);
+    let before = r.snapshot(&[&t]).await;
+    let post = |path: String, body: String| {
+        let (r, t) = (&r, &t);
+        async move {
+            r.send_bytes(Method::POST, &path, Some(t), Some(body.into_bytes()), &[])
+                .await
+        }
+    };
+    let done_path = format!("/api/done/{id}");
+    post("/api/pass".into(), body_of("task", MIB + 1))
+        .await
+        .problem(413, "payload_too_large");
+    post(done_path.clone(), body_of("output", MIB + 1))
+        .await
+        .problem(413, "payload_too_large");
+    assert_eq!(r.snapshot(&[&t]).await, before, "a 413 writes nothing");
+    // Exactly the limit is accepted, on both.
+    post("/api/pass".into(), body_of("task", MIB)).await.ok(201);
+    let done = post(done_path, body_of("output", MIB)).await;
+    let output = done.ok(200)["output"].as_str().map(str::len);
+    assert_eq!(output, Some(MIB - r#"{"output":""}"#.len()));
+}
+
+#[tokio::test]
+async fn json_nested_100000_deep_is_a_400_on_pass_and_done() {
+    let r = start().await;
+    let t = r.token().await;
+    let id = r
+        .pass(&t, &json!({"task": "t", "baton": {"goal": "g"}}))
+        .await;
+    r.catch(&t, &id).await.ok(200);
+    let before = r.snapshot(&[&t]).await;
+    let n = 100_000;
+    let arrays = "[".repeat(n) + &"]".repeat(n);
+    let objects = "{\"a\":".repeat(n) + "1" + &"}".repeat(n);
+    let unclosed = "[".repeat(n);
+    let pass_bodies = [
+        arrays.clone(),
+        objects.clone(),
+        unclosed.clone(),
+        format!(r#"{{"task":"t","output":{arrays}}}"#),
+        format!(r#"{{"task":"t","context":{objects}}}"#),
+        format!(r#"{{"task":"t","baton":{{"goal":"g","x-deep":{arrays}}}}}"#),
+        format!(r#"{{"task":"t","constraints":{unclosed}"#),
+    ];
+    let done_bodies = [
+        arrays.clone(),
+        objects.clone(),
+        format!(r#"{{"output":{objects}}}"#),
+        format!(r#"{{"baton_patch":{{"x-deep":{arrays}}}}}"#),
+        format!(r#"{{"baton_patch":{unclosed}"#),
+    ];
+    let paths = std::iter::repeat_n("/api/pass".to_owned(), pass_bodies.len()).chain(
+        std::iter::repeat_n(format!("/api/done/{id}"), done_bodies.len()),
+    );
+    for (path, body) in paths.zip(pass_bodies.iter().chain(&done_bodies)) {
+        assert!(body.len() < baton_relay::DEFAULT_MAX_BODY);
+        let reply = r
+            .send_bytes(
+                Method::POST,
+                &path,
+                Some(&t),
+                Some(body.clone().into_bytes()),
+                &[],
+            )
+            .await;
+        let p = reply.problem(400, "malformed_body");
+        assert!(
+            p["detail"].as_str().unwrap().contains("too_deep"),
+            "{path}: {p}"
+        );
+    }
+    assert_eq!(r.snapshot(&[&t]).await, before, "nothing was written");
+    let healthz = r.send(Method::GET, "/healthz", None, None, &[]).await;
+    healthz.ok(200);
+    // The handoff is intact and can still be finished.
+    let done = r
+        .done(
+            &t,
+            &id,
+            &json!({"baton_patch": {"current_state": ["after the deep ones"]}}),
+        )
+        .await;
+    assert_eq!(
+        done.ok(200)["baton"]["current_state"],
+        json!(["after the deep ones"])
+    );
+}
+
+/// Strings that break careless SQL, escaping or Unicode handling.
+const NASTY: [&str; 10] = [
+    "'; DROP TABLE handoffs; --",
+    "Robert'); DELETE FROM tokens WHERE ('1'='1",
+    "100% _done_ \\ back\\slash \\\\ \"quoted\" `tick` $1 ? :name /* c */ -- x",
+    "NUL here: \u{0}, and at the end\u{0}",
+    "\u{1F600} \u{1F389} \u{1D11E} \u{10348} (non-BMP)",
+    "e\u{301} a\u{308}\u{332} \u{1100}\u{1161}\u{11A8} (combining)",
+    "\u{202E}RTL override\u{202C} \u{5E2}\u{5D1}\u{5E8}\u{5D9}\u{5EA} \u{627}\u{644}\u{639}\u{631}\u{628}\u{64A}\u{629}",
+    "zero\u{200B}width\u{200C}non\u{200D}joiner\u{2060}word\u{FEFF}joiner",
+    "tab\tnew\nline\r\u{1}\u{1F}\u{7F}\u{2028}\u{2029}",
+    "\u{FFFD}\u{FFFF}\u{10FFFF} and a very long tail: 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+];
+
+#[tokio::test]
+async fn sql_metacharacters_and_unicode_are_stored_and_returned_verbatim() {
+    let r = start().await;
+    let t = r.token().await;
+    let mut ids = Vec::new();
+    for (i, s) in NASTY.iter().enumerate() {
+        let baton = json!({
+            "goal": s, "current_state": [s], "decision_log": [format!("{s} #{i}")],
+            "constraints": [s], "work_scope": [s], "artifacts": [s], "open_questions": [s],
+            "acceptance": [s], "x-note": {*s: [s, {"k": s}]}
+        });
+        let body = json!({
+            "task": s, "to": s, "output": {*s: s, "list": [s, 1, null]}, "context": s,
+            "constraints": [s, {*s: [s]}], "baton": baton, "ttl_seconds": 3600 + i
+        });
+        // An idempotency key holds visible ASCII only, SQL metacharacters included.
+        let key = format!("';DROP-TABLE-handoffs;--%_\\{i}");
+        let headers: [(&str, &[u8]); 1] = [("idempotency-key", key.as_bytes())];
+        let text = body.to_string().into_bytes();
+        let first = r
+            .send_bytes(
+                Method::POST,
+                "/api/pass",
+                Some(&t),
+                Some(text.clone()),
+                &headers,
+            )
+            .await;
+        let passed = first.ok(201);
+        let replay = r
+            .send_bytes(Method::POST, "/api/pass", Some(&t), Some(text), &headers)
+            .await;
+        assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+        assert_eq!(replay.text, first.text);
+        let id = passed["baton_id"].as_str().unwrap().to_owned();
+
+        let status = r.status(&t, &id).await;
+        assert_eq!((&status["task"], &status["to"]), (&json!(s), &json!(s)));
+        let listed = r
+            .client
+            .get(format!("{}/api/handoffs", r.url))
+            .query(&[("to", *s)])
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed["handoffs"].as_array().map(Vec::len),
+            Some(1),
+            "to={s:?}: {listed}"
+        );
+        assert_eq!(listed["handoffs"][0]["baton_id"], json!(id));
+        assert_eq!(listed["handoffs"][0]["task"], json!(s));
+
+        let caught = r.catch(&t, &id).await.ok(200);
+        for member in ["task", "to", "output", "context", "constraints"] {
+            assert_eq!(caught[member], body[member], "{member} of {s:?}");
+        }
+        assert_eq!(
+            caught["baton"],
+            Baton::from_value(&baton).unwrap().to_value()
+        );
+
+        let done = r
+            .done(
+                &t,
+                &id,
+                &json!({"output": {*s: s}, "stage": s, "lease_token": caught["lease_token"],
+                        "baton_patch": {"decision_log": [format!("{s} (done)")]}}),
+            )
+            .await
+            .ok(200);
+        assert_eq!(done["output"], json!({*s: s}));
+        let history = done["baton"]["history"].as_array().unwrap();
+        assert_eq!(history.last().unwrap()["stage"], json!(s));
+        assert_eq!(
+            done["baton"]["decision_log"],
+            json!([format!("{s} #{i}"), format!("{s} (done)")])
+        );
+        let read = r.status(&t, &id).await;
+        assert_eq!(
+            (&read["output"], &read["baton"]),
+            (&done["output"], &done["baton"])
+        );
+        ids.push(id);
+    }
+    // Nothing was dropped or deleted along the way.
+    let rows = common::dump(&r.database).await;
+    assert_eq!(rows["handoffs"].as_array().map(Vec::len), Some(NASTY.len()));
+    assert_eq!(
+        rows["idempotency_keys"].as_array().map(Vec::len),
+        Some(NASTY.len())
+    );
+    assert_eq!(rows["tokens"].as_array().map(Vec::len), Some(1));
+    let list = r.get("/api/handoffs", &t).await.ok(200);
+    let listed: Vec<&str> = list["handoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["baton_id"].as_str().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort();
+    assert_eq!(listed_sorted, sorted);
+}
+
+#[tokio::test]
+async fn no_bad_request_changes_anything() {
+    let r = start().await;
+    let t = r.token().await;
+    let other = r.token().await;
+    // One handoff in each state, and one in another workspace.
+    let expired = r
+        .pass(&t, &json!({"task": "expired", "ttl_seconds": 1}))
+        .await;
+    r.advance(2);
+    let pending = r
+        .pass(&t, &json!({"task": "pending", "to": "tester"}))
+        .await;
+    let keyed = r
+        .send(
+            Method::POST,
+            "/api/pass",
+            Some(&t),
+            Some(r#"{"task": "keyed"}"#),
+            &[("idempotency-key", "k1")],
+        )
+        .await;
+    keyed.ok(201);
+    let caught = r
+        .pass(&t, &json!({"task": "caught", "baton": seed_baton()}))
+        .await;
+    r.catch(&t, &caught).await.ok(200);
+    let plain = r.pass(&t, &json!({"task": "caught without baton"})).await;
+    r.catch(&t, &plain).await.ok(200);
+    let done = r.pass(&t, &json!({"task": "done"})).await;
+    r.catch(&t, &done).await.ok(200);
+    r.done(&t, &done, &json!({"output": 1})).await.ok(200);
+    let theirs = r
+        .pass(&other, &json!({"task": "another workspace's"}))
+        .await;
+    let before = r.snapshot(&[&t, &other]).await;
+
+    let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+    let big = body_of("task", baton_relay::DEFAULT_MAX_BODY + 1);
+    let unknown_token = format!("baton_{}", "A".repeat(43));
+    let pass = "/api/pass".to_owned();
+    let (p, c, d) = (
+        |id: &str| format!("/api/status/{id}"),
+        |id: &str| format!("/api/catch/{id}"),
+        |id: &str| format!("/api/done/{id}"),
+    );
+    type Case<'a> = (
+        Method,
+        String,
+        Option<&'a str>,
+        Option<Vec<u8>>,
+        Vec<(&'a str, Vec<u8>)>,
+        u16,
+        &'a str,
+    );
+    let b = |s: &str| Some(s.as_bytes().to_vec());
+    let cases: Vec<Case> = vec![
+        // Access.
+        (
+            Method::POST,
+            pass.clone(),
+            None,
+            b(r#"{"task":"x"}"#),
+            vec![],
+            401,
+            "unauthorized",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&unknown_token),
+            b(r#"{"task":"x"}"#),
+            vec![],
+            401,
+            "unauthorized",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some("baton_short"),
+            b(r#"{"task":"x"}"#),
+            vec![],
+            401,
+            "unauthorized",
+        ),
+        (
+            Method::GET,
+            c(&pending),
+            None,
+            None,
+            vec![],
+            401,
+            "unauthorized",
+        ),
+        (
+            Method::POST,
+            d(&caught),
+            Some(&unknown_token),
+            b("{}"),
+            vec![],
+            401,
+            "unauthorized",
+        ),
+        (
+            Method::GET,
+            c(&pending),
+            Some(&other),
+            None,
+            vec![],
+            404,
+            "not_found",
+        ),
+        (
+            Method::POST,
+            c(&pending),
+            Some(&other),
+            None,
+            vec![],
+            404,
+            "not_found",
+        ),
+        (
+            Method::POST,
+            d(&caught),
+            Some(&other),
+            b(r#"{"output":"x"}"#),
+            vec![],
+            404,
+            "not_found",
+        ),
+        (
+            Method::GET,
+            p(&pending),
+            Some(&other),
+            None,
+            vec![],
+            404,
+            "not_found",
+        ),
+        (
+            Method::GET,
+            c(&theirs),
+            Some(&t),
+            None,
+            vec![],
+            404,
+            "not_found",
+        ),
+        (
+            Method::GET,
+            c(&pending.to_uppercase()),
+            Some(&t),
+            None,
+            vec![],
+            404,
+            "not_found",
+        ),
+        (
+            Method::DELETE,
+            p(&pending),
+            Some(&t),
+            None,
+            vec![],
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::HEAD,
+            c(&pending),
+            Some(&t),
+            None,
+            vec![],
+            405,
+            "method_not_allowed",
+        ),
+        // Size.
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            Some(big.clone().into_bytes()),
+            vec![],
+            413,
+            "payload_too_large",
+        ),
+        (
+            Method::POST,
+            d(&caught),
+            Some(&t),
+            Some(big.into_bytes()),
+            vec![],
+            413,
+            "payload_too_large",
+        ),
+        // Syntax.
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"#),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"x",}"#),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"["task"]"#),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(""),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b("{\"task\":\"a\u{0}b\"}"),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            Some(b"{\"task\":\"\xff\xfe\"}".to_vec()),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"\ud800"}"#),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"a","task":"b"}"#),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            Some(deep.clone().into_bytes()),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            d(&caught),
+            Some(&t),
+            Some(deep.into_bytes()),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            d(&caught),
+            Some(&t),
+            b(r#"{"output":"#),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        (
+            Method::POST,
+            c(&pending),
+            Some(&t),
+            b("[]"),
+            vec![],
+            400,
+            "malformed_body",
+        ),
+        // Members, headers, queries.
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"taks":"x"}"#),
+            vec![],
+            422,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"x","ttl_seconds":0}"#),
+            vec![],
+            422,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"\u200b"}"#),
+            vec![],
+            422,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"x"}"#),
+            vec![("idempotency-key", "ключ".as_bytes().to_vec())],
+            422,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"x"}"#),
+            vec![("idempotency-key", b"'; DROP TABLE handoffs; --".to_vec())],
+            422,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"another body"}"#),
+            vec![("idempotency-key", b"k1".to_vec())],
+            422,
+            "idempotency_mismatch",
+        ),
+        (
+            Method::POST,
+            d(&caught),
+            Some(&t),
+            b(r#"{"stage":" "}"#),
+            vec![],
+            422,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            c(&pending),
+            Some(&t),
+            b(r#"{"x":1}"#),
+            vec![],
+            422,
+            "invalid_request",
+        ),
+        (
+            Method::GET,
+            "/api/handoffs?stauts=pending".to_owned(),
+            Some(&t),
+            None,
+            vec![],
+            422,
+            "invalid_request",
+        ),
+        // Batons and patches.
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"x","baton":{"goal":""}}"#),
+            vec![],
+            422,
+            "invalid_baton",
+        ),
+        (
+            Method::POST,
+            pass.clone(),
+            Some(&t),
+            b(r#"{"task":"x","baton":{"goal":"g","history":[{"stage":"s"}]}}"#),
+            vec![],
+            422,
+            "invalid_baton",
+        ),
+        (
+            Method::POST,
+            d(&caught),
+            Some(&t),
+            b(r#"{"baton_patch":{"version":2}}"#),
+            vec![],
+            422,
+            "invalid_patch",
+        ),
+        (
+            Method::POST,
+            d(&caught),
+            Some(&t),
+            b(r#"{"baton_patch":{"goal":""}}"#),
+            vec![],
+            422,
+            "invalid_patch",
+        ),
+        (
+            Method::POST,
+            d(&plain),
+            Some(&t),
+            b(r#"{"baton_patch":{}}"#),
+            vec![],
+            422,
+            "no_baton",
+        ),
+        // State.
+        (
+            Method::GET,
+            c(&caught),
+            Some(&t),
+            None,
+            vec![],
+            409,
+            "already_caught",
+        ),
+        (
+            Method::POST,
+            d(&caught),
+            Some(&t),
+            b(r#"{"lease_token":"lease_not_the_current_one"}"#),
+            vec![],
+            409,
+            "stale_lease",
+        ),
+        (
+            Method::POST,
+            d(&pending),
+            Some(&t),
+            b("{}"),
+            vec![],
+            409,
+            "not_caught",
+        ),
+        (
+            Method::GET,
+            c(&done),
+            Some(&t),
+            None,
+            vec![],
+            409,
+            "already_done",
+        ),
+        (
+            Method::POST,
+            d(&done),
+            Some(&t),
+            b(r#"{"output":2}"#),
+            vec![],
+            409,
+            "already_done",
+        ),
+        (
+            Method::GET,
+            c(&expired),
+            Some(&t),
+            None,
+            vec![],
+            410,
+            "expired",
+        ),
+        (
+            Method::POST,
+            d(&expired),
+            Some(&t),
+            b("{}"),
+            vec![],
+            410,
+            "expired",
+        ),
+    ];
+    for (method, path, token, body, headers, status, code) in cases {
+        let headers: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+        let what = format!("{method} {path} {code}");
+        let reply = r
+            .send_bytes(method.clone(), &path, token, body, &headers)
+            .await;
+        if method == Method::HEAD {
+            assert_eq!(reply.status, status, "{what}");
+        } else {
+            reply.problem(status, code);
+        }
+        assert_eq!(
+            r.snapshot(&[&t, &other]).await,
+            before,
+            "{what} changed something"
+        );
+    }
+}

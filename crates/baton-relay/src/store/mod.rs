@@ -1,10 +1,12 @@
 //! Storage: SQLite by default, PostgreSQL for several relay processes. The SQL
-//! text is shared (`$1` placeholders work in both); each call runs on whichever
-//! pool is open.
+//! text is shared (`$1` placeholders work in both).
 //!
-//! Every state change is one statement or one transaction whose condition
-//! re-checks the state it depends on, so concurrent requests (in one process or
-//! in several sharing the database) cannot both win.
+//! Every state change is one [`WriteOp`] whose statements re-check the state
+//! they depend on, so concurrent requests (in one process or in several sharing
+//! the database) cannot both win. On PostgreSQL each runs on a pooled
+//! connection (PostgreSQL itself flushes concurrent commits together). On
+//! SQLite they go to one writer task that commits every pending write in one
+//! transaction, so one fsync makes a whole batch durable (see `sqlite.rs`).
 
 mod postgres;
 mod sqlite;
@@ -12,6 +14,7 @@ mod sqlite;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::LazyLock;
 
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
@@ -19,6 +22,7 @@ use sqlx::{PgPool, Row, SqlitePool};
 
 use crate::model::HandoffStatus;
 
+pub use postgres::DEFAULT_CONNECTIONS as DEFAULT_POSTGRES_CONNECTIONS;
 pub use sqlite::FILE_NAME as SQLITE_FILE_NAME;
 
 /// Where the relay keeps its state.
@@ -62,6 +66,18 @@ pub enum StoreError {
     /// The database refused or failed.
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// The write batch this write was part of failed before it ran.
+    #[error("database error: {0}")]
+    Batch(String),
+    /// The writer thread could not be started.
+    #[error("cannot start the database writer: {0}")]
+    Thread(std::io::Error),
+    /// SQLite refused or failed (the writer's connection).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The store was closed (the server is stopping).
+    #[error("the database is closed")]
+    Closed,
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -74,18 +90,22 @@ pub enum StoreError {
 }
 
 #[derive(Debug, Clone)]
-enum Pool {
-    Sqlite(SqlitePool),
+enum Backend {
+    /// Readers share a pool; every write goes through the one writer.
+    Sqlite {
+        readers: SqlitePool,
+        writer: sqlite::Writer,
+    },
     Postgres(PgPool),
 }
 
-/// Runs `$body` with `$p` bound to whichever pool is open; the body is compiled
+/// Runs `$body` with `$p` bound to the pool that reads; the body is compiled
 /// once per database, so row and argument types stay concrete.
-macro_rules! on_pool {
+macro_rules! on_reader {
     ($store:expr, $p:ident => $body:expr) => {
-        match &$store.pool {
-            Pool::Sqlite($p) => $body,
-            Pool::Postgres($p) => $body,
+        match &$store.backend {
+            Backend::Sqlite { readers: $p, .. } => $body,
+            Backend::Postgres($p) => $body,
         }
     };
 }
@@ -123,7 +143,9 @@ macro_rules! handoff_row {
     }};
 }
 
-/// One handoff as stored. JSON members are canonical JSON text.
+/// One handoff as stored. JSON members, `task` and `to_name` included, are
+/// canonical JSON text (`task` a JSON string: so every string survives both
+/// databases verbatim, U+0000 too, which PostgreSQL's `text` cannot hold).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HandoffRow {
     pub id: String,
@@ -243,6 +265,221 @@ enum Arg {
     Int(i64),
 }
 
+/// A state change: run as a whole, and deciding on the state it finds.
+#[derive(Debug, Clone)]
+pub(crate) enum WriteOp {
+    /// Insert a handoff, with its idempotency record when the pass had a key.
+    Insert(NewHandoff, Option<IdempotencyRecord>),
+    /// Claim a handoff that is pending at `now`.
+    Claim {
+        workspace: String,
+        id: String,
+        now: i64,
+        lease_hash: String,
+    },
+    /// Mark a handoff done if it is still at `version`.
+    Complete {
+        workspace: String,
+        id: String,
+        version: i64,
+        completion: Completion,
+    },
+    /// Store a token's hash.
+    Token {
+        hash: String,
+        workspace: String,
+        now: i64,
+    },
+    /// Delete what ended at or before `cutoff`.
+    Sweep { cutoff: i64 },
+}
+
+impl WriteOp {
+    /// Whether the op is more than one statement (and so needs a transaction
+    /// of its own when it runs alone).
+    fn is_compound(&self) -> bool {
+        matches!(self, WriteOp::Insert(_, Some(_)) | WriteOp::Sweep { .. })
+    }
+}
+
+/// What a [`WriteOp`] did.
+#[derive(Debug)]
+pub(crate) enum WriteResult {
+    Inserted(Inserted),
+    Claimed(Option<Box<HandoffRow>>),
+    Completed(bool),
+    Token,
+    Swept(u64),
+}
+
+/// Inserts an idempotency record unless the key exists.
+const INSERT_KEY_SQL: &str = "INSERT INTO idempotency_keys \
+    (workspace, idem_key, request_hash, handoff_id, response) \
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace, idem_key) DO NOTHING";
+
+/// Reads the idempotency record of a key.
+const SELECT_KEY_SQL: &str = "SELECT request_hash, response, handoff_id FROM idempotency_keys \
+    WHERE workspace = $1 AND idem_key = $2";
+
+/// Inserts a handoff.
+const INSERT_HANDOFF_SQL: &str = "INSERT INTO handoffs (id, workspace, task, to_name, output, \
+    context, constraints, baton, created_at, expires_at, lease_ms) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// Marks a handoff done if it is still at the version read.
+const COMPLETE_SQL: &str = "UPDATE handoffs SET completed_at = $4, done_hash = $5, \
+    result_output = $6, result_baton = $7, version = version + 1 \
+    WHERE id = $1 AND workspace = $2 AND version = $3 AND completed_at IS NULL";
+
+/// Stores a token's hash.
+const INSERT_TOKEN_SQL: &str =
+    "INSERT INTO tokens (hash, workspace, created_at) VALUES ($1, $2, $3)";
+
+/// Deletes the idempotency keys of what the sweeper deletes.
+static SWEEP_KEYS_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "DELETE FROM idempotency_keys WHERE handoff_id IN (SELECT id FROM handoffs WHERE {SWEPT})"
+    )
+});
+
+/// Deletes what ended long enough ago.
+static SWEEP_HANDOFFS_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("DELETE FROM handoffs WHERE {SWEPT}"));
+
+/// Runs a [`WriteOp`]'s statements on a PostgreSQL connection (inside
+/// whatever transaction the caller holds). No statement fails because of the
+/// data (conflicts are `ON CONFLICT DO NOTHING` or conditions), so an error
+/// means the database failed. `sqlite::apply` is the same on SQLite.
+async fn apply_postgres(
+    c: &mut sqlx::PgConnection,
+    op: &WriteOp,
+) -> Result<WriteResult, sqlx::Error> {
+    match op {
+        WriteOp::Insert(h, idempotency) => {
+            if let Some(rec) = idempotency {
+                let inserted = sqlx::query(INSERT_KEY_SQL)
+                    .bind(&h.workspace)
+                    .bind(&rec.key)
+                    .bind(&rec.request_hash)
+                    .bind(&h.id)
+                    .bind(&rec.response)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected();
+                if inserted == 0 {
+                    let row = sqlx::query(SELECT_KEY_SQL)
+                        .bind(&h.workspace)
+                        .bind(&rec.key)
+                        .fetch_one(&mut *c)
+                        .await?;
+                    return Ok(WriteResult::Inserted(Inserted::Existing {
+                        request_hash: row.try_get("request_hash")?,
+                        response: row.try_get("response")?,
+                        handoff_id: row.try_get("handoff_id")?,
+                    }));
+                }
+            }
+            sqlx::query(INSERT_HANDOFF_SQL)
+                .bind(&h.id)
+                .bind(&h.workspace)
+                .bind(&h.task)
+                .bind(&h.to_name)
+                .bind(&h.output)
+                .bind(&h.context)
+                .bind(&h.constraints)
+                .bind(&h.baton)
+                .bind(h.created_at)
+                .bind(h.expires_at)
+                .bind(h.lease_ms)
+                .execute(&mut *c)
+                .await?;
+            Ok(WriteResult::Inserted(Inserted::Created))
+        }
+        WriteOp::Claim {
+            workspace,
+            id,
+            now,
+            lease_hash,
+        } => {
+            let row = sqlx::query(&CLAIM_SQL)
+                .bind(id)
+                .bind(workspace)
+                .bind(*now)
+                .bind(lease_hash)
+                .fetch_optional(&mut *c)
+                .await?;
+            Ok(WriteResult::Claimed(match row {
+                Some(r) => Some(Box::new(handoff_row!(r))),
+                None => None,
+            }))
+        }
+        WriteOp::Complete {
+            workspace,
+            id,
+            version,
+            completion: x,
+        } => {
+            let n = sqlx::query(COMPLETE_SQL)
+                .bind(id)
+                .bind(workspace)
+                .bind(*version)
+                .bind(x.completed_at)
+                .bind(&x.done_hash)
+                .bind(&x.output)
+                .bind(&x.baton)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+            Ok(WriteResult::Completed(n == 1))
+        }
+        WriteOp::Token {
+            hash,
+            workspace,
+            now,
+        } => {
+            sqlx::query(INSERT_TOKEN_SQL)
+                .bind(hash)
+                .bind(workspace)
+                .bind(*now)
+                .execute(&mut *c)
+                .await?;
+            Ok(WriteResult::Token)
+        }
+        WriteOp::Sweep { cutoff } => {
+            sqlx::query(&SWEEP_KEYS_SQL)
+                .bind(*cutoff)
+                .execute(&mut *c)
+                .await?;
+            let n = sqlx::query(&SWEEP_HANDOFFS_SQL)
+                .bind(*cutoff)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+            Ok(WriteResult::Swept(n))
+        }
+    }
+}
+
+/// What the sweeper deletes: done, or expired without a live lease, at or before `$1`.
+const SWEPT: &str = "(completed_at IS NOT NULL AND completed_at <= $1) OR \
+     (completed_at IS NULL AND expires_at <= $1 AND \
+      (lease_expires_at IS NULL OR lease_expires_at <= $1))";
+
+/// The claim: one conditional UPDATE, so of any number of concurrent catchers
+/// exactly one gets the row back.
+static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE handoffs SET attempts = attempts + 1, caught_at = $3, \
+         lease_expires_at = $3 + lease_ms, lease_hash = $4, version = version + 1 \
+         WHERE id = $1 AND workspace = $2 AND {} RETURNING {COLUMNS}",
+        status_condition(HandoffStatus::Pending, "$3")
+    )
+});
+
+/// One handoff by id, in its workspace.
+static GET_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {COLUMNS} FROM handoffs WHERE id = $1 AND workspace = $2"));
+
 /// The migrations, compiled in (no files are read at run time).
 #[derive(Debug)]
 struct Embedded;
@@ -266,35 +503,84 @@ impl<'s> MigrationSource<'s> for Embedded {
 /// The relay's database: tokens, handoffs and idempotency keys.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: Pool,
+    backend: Backend,
 }
 
 impl Store {
     /// Connects and runs the migrations (safe to run from several processes at
-    /// once: PostgreSQL takes an advisory lock, SQLite a write lock).
+    /// once: PostgreSQL takes an advisory lock, SQLite a write lock). On SQLite
+    /// this starts the writer task on the current tokio runtime.
     ///
     /// # Errors
     ///
     /// [`StoreError`] when the database cannot be reached or migrated.
     pub async fn open(database: &Database) -> Result<Store, StoreError> {
-        let pool = match database {
-            Database::Sqlite(dir) => Pool::Sqlite(sqlite::connect(dir).await?),
-            Database::Postgres(url) => Pool::Postgres(postgres::connect(url).await?),
-        };
-        let store = Store { pool };
-        let migrator = Migrator::new(Embedded).await?;
-        on_pool!(store, p => migrator.run(p).await?);
-        Ok(store)
+        Store::open_with(database, DEFAULT_POSTGRES_CONNECTIONS).await
     }
 
-    /// Closes the pool, waiting for running queries.
+    /// [`Store::open`] with a PostgreSQL pool of at most `postgres_connections`
+    /// (ignored for SQLite, which writes through one connection).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the database cannot be reached or migrated.
+    pub async fn open_with(
+        database: &Database,
+        postgres_connections: u32,
+    ) -> Result<Store, StoreError> {
+        let migrator = Migrator::new(Embedded).await?;
+        let backend = match database {
+            Database::Sqlite(dir) => {
+                let (readers, mut setup) = sqlite::connect(dir).await?;
+                migrator.run(&mut setup).await?;
+                sqlx::Connection::close(setup).await?;
+                Backend::Sqlite {
+                    readers,
+                    writer: sqlite::Writer::start(dir)?,
+                }
+            }
+            Database::Postgres(url) => {
+                let pool = postgres::connect(url, postgres_connections).await?;
+                migrator.run(&pool).await?;
+                Backend::Postgres(pool)
+            }
+        };
+        Ok(Store { backend })
+    }
+
+    /// Closes the database: running writes finish, later calls fail.
     pub async fn close(&self) {
-        on_pool!(self, p => p.close().await);
+        match &self.backend {
+            Backend::Sqlite { readers, writer } => {
+                writer.close().await;
+                readers.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Runs a state change: on SQLite through the writer (committed with the
+    /// other pending writes), on PostgreSQL on a pooled connection.
+    pub(crate) async fn write(&self, op: WriteOp) -> Result<WriteResult, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => writer.submit(op).await,
+            Backend::Postgres(pool) => {
+                if op.is_compound() {
+                    let mut tx = pool.begin().await?;
+                    let result = apply_postgres(&mut tx, &op).await?;
+                    tx.commit().await?;
+                    Ok(result)
+                } else {
+                    let mut connection = pool.acquire().await?;
+                    Ok(apply_postgres(&mut connection, &op).await?)
+                }
+            }
+        }
     }
 
     /// Whether the database answers.
     pub(crate) async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(self, p => {
+        on_reader!(self, p => {
             sqlx::query("SELECT 1").execute(p).await?;
         });
         Ok(())
@@ -306,7 +592,7 @@ impl Store {
     ///
     /// [`StoreError`] when the database fails.
     pub async fn token_count(&self) -> Result<i64, StoreError> {
-        let n: i64 = on_pool!(self, p => sqlx::query("SELECT COUNT(*) AS n FROM tokens")
+        let n: i64 = on_reader!(self, p => sqlx::query("SELECT COUNT(*) AS n FROM tokens")
             .fetch_one(p)
             .await?
             .try_get("n")?);
@@ -320,20 +606,18 @@ impl Store {
         workspace: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        on_pool!(self, p => {
-            sqlx::query("INSERT INTO tokens (hash, workspace, created_at) VALUES ($1, $2, $3)")
-                .bind(hash)
-                .bind(workspace)
-                .bind(now)
-                .execute(p)
-                .await?;
-        });
-        Ok(())
+        self.write(WriteOp::Token {
+            hash: hash.to_owned(),
+            workspace: workspace.to_owned(),
+            now,
+        })
+        .await
+        .map(|_| ())
     }
 
     /// The workspace of a token hash.
     pub(crate) async fn token_workspace(&self, hash: &str) -> Result<Option<String>, StoreError> {
-        let row = on_pool!(self, p => match sqlx::query("SELECT workspace FROM tokens WHERE hash = $1")
+        let row = on_reader!(self, p => match sqlx::query("SELECT workspace FROM tokens WHERE hash = $1")
             .bind(hash)
             .fetch_optional(p)
             .await? {
@@ -345,65 +629,16 @@ impl Store {
 
     /// Inserts a handoff, with its idempotency record when the pass had a key.
     /// The record goes in first, in the same transaction: of two passes with one
-    /// key, the second waits for the first and then stores nothing.
+    /// key, the second finds the first's record and stores nothing.
     pub(crate) async fn insert_handoff(
         &self,
-        h: &NewHandoff,
-        idempotency: Option<&IdempotencyRecord>,
+        h: NewHandoff,
+        idempotency: Option<IdempotencyRecord>,
     ) -> Result<Inserted, StoreError> {
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            if let Some(rec) = idempotency {
-                let inserted = sqlx::query(
-                    "INSERT INTO idempotency_keys (workspace, idem_key, request_hash, handoff_id, response) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace, idem_key) DO NOTHING",
-                )
-                .bind(&h.workspace)
-                .bind(&rec.key)
-                .bind(&rec.request_hash)
-                .bind(&h.id)
-                .bind(&rec.response)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if inserted == 0 {
-                    tx.rollback().await?;
-                    let row = sqlx::query(
-                        "SELECT request_hash, response, handoff_id FROM idempotency_keys \
-                         WHERE workspace = $1 AND idem_key = $2",
-                    )
-                    .bind(&h.workspace)
-                    .bind(&rec.key)
-                    .fetch_one(p)
-                    .await?;
-                    return Ok(Inserted::Existing {
-                        request_hash: row.try_get("request_hash")?,
-                        response: row.try_get("response")?,
-                        handoff_id: row.try_get("handoff_id")?,
-                    });
-                }
-            }
-            sqlx::query(
-                "INSERT INTO handoffs (id, workspace, task, to_name, output, context, constraints, \
-                 baton, created_at, expires_at, lease_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(&h.id)
-            .bind(&h.workspace)
-            .bind(&h.task)
-            .bind(&h.to_name)
-            .bind(&h.output)
-            .bind(&h.context)
-            .bind(&h.constraints)
-            .bind(&h.baton)
-            .bind(h.created_at)
-            .bind(h.expires_at)
-            .bind(h.lease_ms)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        });
-        Ok(Inserted::Created)
+        match self.write(WriteOp::Insert(h, idempotency)).await? {
+            WriteResult::Inserted(i) => Ok(i),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// A workspace's handoff.
@@ -412,8 +647,7 @@ impl Store {
         workspace: &str,
         id: &str,
     ) -> Result<Option<HandoffRow>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM handoffs WHERE id = $1 AND workspace = $2");
-        let row = on_pool!(self, p => match sqlx::query(&sql)
+        let row = on_reader!(self, p => match sqlx::query(&GET_SQL)
             .bind(id)
             .bind(workspace)
             .fetch_optional(p)
@@ -424,32 +658,24 @@ impl Store {
         Ok(row)
     }
 
-    /// Claims a handoff: one conditional UPDATE, so of any number of concurrent
-    /// catchers exactly one gets the row back. `None` when it was not claimable.
+    /// Claims a handoff (one conditional UPDATE); `None` when it was not claimable.
     pub(crate) async fn claim(
         &self,
         workspace: &str,
         id: &str,
         now: i64,
-        lease_hash: &str,
+        lease_hash: String,
     ) -> Result<Option<HandoffRow>, StoreError> {
-        let sql = format!(
-            "UPDATE handoffs SET attempts = attempts + 1, caught_at = $3, \
-             lease_expires_at = $3 + lease_ms, lease_hash = $4, version = version + 1 \
-             WHERE id = $1 AND workspace = $2 AND {} RETURNING {COLUMNS}",
-            status_condition(HandoffStatus::Pending, "$3")
-        );
-        let row = on_pool!(self, p => match sqlx::query(&sql)
-            .bind(id)
-            .bind(workspace)
-            .bind(now)
-            .bind(lease_hash)
-            .fetch_optional(p)
-            .await? {
-            Some(r) => Some(handoff_row!(r)),
-            None => None,
-        });
-        Ok(row)
+        let op = WriteOp::Claim {
+            workspace: workspace.to_owned(),
+            id: id.to_owned(),
+            now,
+            lease_hash,
+        };
+        match self.write(op).await? {
+            WriteResult::Claimed(row) => Ok(row.map(|r| *r)),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// Marks a handoff done if it has not changed since `version` was read.
@@ -459,24 +685,18 @@ impl Store {
         workspace: &str,
         id: &str,
         version: i64,
-        c: &Completion,
+        completion: Completion,
     ) -> Result<bool, StoreError> {
-        let n = on_pool!(self, p => sqlx::query(
-            "UPDATE handoffs SET completed_at = $4, done_hash = $5, result_output = $6, \
-             result_baton = $7, version = version + 1 \
-             WHERE id = $1 AND workspace = $2 AND version = $3 AND completed_at IS NULL",
-        )
-        .bind(id)
-        .bind(workspace)
-        .bind(version)
-        .bind(c.completed_at)
-        .bind(&c.done_hash)
-        .bind(&c.output)
-        .bind(&c.baton)
-        .execute(p)
-        .await?
-        .rows_affected());
-        Ok(n == 1)
+        let op = WriteOp::Complete {
+            workspace: workspace.to_owned(),
+            id: id.to_owned(),
+            version,
+            completion,
+        };
+        match self.write(op).await? {
+            WriteResult::Completed(done) => Ok(done),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// A page of a workspace's handoffs, oldest first; one more row than
@@ -509,7 +729,7 @@ impl Store {
         }
         args.push(Arg::Int(q.limit + 1));
         sql.push_str(&format!(" ORDER BY created_at, id LIMIT ${}", args.len()));
-        let rows = on_pool!(self, p => {
+        let rows = on_reader!(self, p => {
             let mut query = sqlx::query(&sql);
             for arg in args {
                 query = match arg {
@@ -529,27 +749,16 @@ impl Store {
     /// Deletes the handoffs that completed, or expired without a live lease,
     /// at or before `cutoff`, and their idempotency keys. Returns how many.
     pub(crate) async fn sweep(&self, cutoff: i64) -> Result<u64, StoreError> {
-        const CONDITION: &str = "(completed_at IS NOT NULL AND completed_at <= $1) OR \
-             (completed_at IS NULL AND expires_at <= $1 AND \
-              (lease_expires_at IS NULL OR lease_expires_at <= $1))";
-        let n = on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query(&format!(
-                "DELETE FROM idempotency_keys WHERE handoff_id IN (SELECT id FROM handoffs WHERE {CONDITION})"
-            ))
-            .bind(cutoff)
-            .execute(&mut *tx)
-            .await?;
-            let n = sqlx::query(&format!("DELETE FROM handoffs WHERE {CONDITION}"))
-                .bind(cutoff)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            tx.commit().await?;
-            n
-        });
-        Ok(n)
+        match self.write(WriteOp::Sweep { cutoff }).await? {
+            WriteResult::Swept(n) => Ok(n),
+            other => Err(unexpected(&other)),
+        }
     }
+}
+
+/// A result that does not belong to its op: a bug, answered as a storage failure.
+fn unexpected(result: &WriteResult) -> StoreError {
+    StoreError::Batch(format!("unexpected write result {result:?}"))
 }
 
 #[cfg(test)]

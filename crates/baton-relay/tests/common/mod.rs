@@ -14,6 +14,7 @@ use serde_json::Value;
 /// A running relay and what a test needs to drive it.
 pub struct TestRelay {
     pub url: String,
+    pub database: Database,
     pub clock: Arc<ManualClock>,
     pub store: Store,
     pub client: reqwest::Client,
@@ -99,6 +100,7 @@ pub async fn start_on(
     config.clock = clock.clone();
     config.poll_interval = Duration::from_millis(100);
     configure(&mut config);
+    let database = config.database.clone();
     let relay = Relay::open(config).await.expect("open the relay");
     let store = relay.store().clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -111,6 +113,7 @@ pub async fn start_on(
     }));
     TestRelay {
         url,
+        database,
         clock,
         store,
         client: reqwest::Client::new(),
@@ -257,5 +260,151 @@ impl TestRelay {
 
     pub async fn status(&self, token: &str, id: &str) -> Value {
         self.get(&format!("/api/status/{id}"), token).await.ok(200)
+    }
+}
+
+/// Every row of the relay's tables, read straight from the database, as JSON
+/// (tables in a fixed order, rows by key): what "nothing was written" compares.
+pub async fn dump(database: &Database) -> Value {
+    use sqlx::Row;
+    const HANDOFFS: &str = "SELECT id, workspace, task, to_name, output, context, constraints, \
+        baton, created_at, expires_at, lease_ms, attempts, caught_at, lease_expires_at, lease_hash, \
+        completed_at, done_hash, result_output, result_baton, version FROM handoffs ORDER BY id";
+    const TEXT: [&str; 12] = [
+        "id",
+        "workspace",
+        "task",
+        "to_name",
+        "output",
+        "context",
+        "constraints",
+        "baton",
+        "lease_hash",
+        "done_hash",
+        "result_output",
+        "result_baton",
+    ];
+    const INTS: [&str; 8] = [
+        "created_at",
+        "expires_at",
+        "lease_ms",
+        "attempts",
+        "caught_at",
+        "lease_expires_at",
+        "completed_at",
+        "version",
+    ];
+    const KEYS: &str = "SELECT workspace, idem_key, request_hash, handoff_id, response \
+        FROM idempotency_keys ORDER BY workspace, idem_key";
+    const TOKENS: &str = "SELECT hash, workspace FROM tokens ORDER BY hash";
+    macro_rules! rows {
+        ($pool:expr) => {{
+            let mut handoffs = Vec::new();
+            for r in sqlx::query(HANDOFFS).fetch_all(&$pool).await.expect("read handoffs") {
+                let mut row = serde_json::Map::new();
+                for c in TEXT {
+                    let v: Option<String> = r.try_get(c).expect("a text column");
+                    row.insert(c.to_owned(), v.map_or(Value::Null, Value::String));
+                }
+                for c in INTS {
+                    let v: Option<i64> = r.try_get(c).expect("an integer column");
+                    row.insert(c.to_owned(), v.map_or(Value::Null, Value::from));
+                }
+                handoffs.push(Value::Object(row));
+            }
+            let mut keys = Vec::new();
+            for r in sqlx::query(KEYS).fetch_all(&$pool).await.expect("read keys") {
+                let mut row = Vec::new();
+                for i in 0..5 {
+                    row.push(Value::String(r.try_get::<String, _>(i).expect("text")));
+                }
+                keys.push(Value::Array(row));
+            }
+            let mut tokens = Vec::new();
+            for r in sqlx::query(TOKENS).fetch_all(&$pool).await.expect("read tokens") {
+                tokens.push(Value::Array(vec![
+                    Value::String(r.try_get::<String, _>(0).expect("text")),
+                    Value::String(r.try_get::<String, _>(1).expect("text")),
+                ]));
+            }
+            $pool.close().await;
+            serde_json::json!({"handoffs": handoffs, "idempotency_keys": keys, "tokens": tokens})
+        }};
+    }
+    match database {
+        Database::Sqlite(dir) => {
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(dir.join(baton_relay::SQLITE_FILE_NAME));
+            let pool = sqlx::SqlitePool::connect_with(options)
+                .await
+                .expect("open the file");
+            rows!(pool)
+        }
+        Database::Postgres(url) => {
+            let pool = sqlx::PgPool::connect(url).await.expect("connect");
+            rows!(pool)
+        }
+    }
+}
+
+impl TestRelay {
+    /// What the API shows of these tokens' workspaces (every page of the list,
+    /// every listed handoff's status) and every row of every table.
+    pub async fn snapshot(&self, tokens: &[&str]) -> Value {
+        let mut api = Vec::new();
+        for token in tokens {
+            let mut handoffs = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let path = match &after {
+                    Some(next) => format!("/api/handoffs?limit=200&after={next}"),
+                    None => "/api/handoffs?limit=200".to_owned(),
+                };
+                let page = self.get(&path, token).await.ok(200);
+                for h in page["handoffs"].as_array().expect("handoffs") {
+                    let id = h["baton_id"].as_str().expect("id");
+                    handoffs.push(
+                        serde_json::json!({"listed": h, "status": self.status(token, id).await}),
+                    );
+                }
+                match page["next"].as_str() {
+                    Some(next) => after = Some(next.to_owned()),
+                    None => break,
+                }
+            }
+            api.push(Value::Array(handoffs));
+        }
+        serde_json::json!({"api": api, "rows": dump(&self.database).await})
+    }
+}
+
+impl TestRelay {
+    /// Sends raw bytes, with header values given as bytes (so that non-ASCII
+    /// header values can be sent).
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &[u8])],
+    ) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            let value = reqwest::header::HeaderValue::from_bytes(value).expect("a header value");
+            request = request.header(*name, value);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.expect("send");
+        Reply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            text: response.text().await.expect("body"),
+        }
     }
 }
