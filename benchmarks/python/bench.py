@@ -26,12 +26,12 @@ process and run, on the seed example baton and on a 1,000-decision baton:
   render       a straightforward f-string Markdown renderer (this file)
 
 The sides do not do the same work. Ours also applies the semantic rules (blank
-entries, timestamps), the duplicate and token-budget warnings, converts every
-Python input into a Rust value (or parses the JSON text) and every result back
-into Python objects (apply_patch: canonical JSON text that the Python layer
-json.loads); apply_patch also checks the patch, enforces append-only and writes
-history entries (the first, on a baton without history, holds the whole initial
-baton, so the result is about twice the input). The figures say what that
+entries, timestamps), the duplicate and token-budget warnings, reads every
+Python input into the core (plain data through a borrowed tape of its objects,
+JSON text by parsing it) and builds every result as Python objects (apply_patch:
+from the core's canonical JSON, in Rust); apply_patch also checks the patch,
+enforces append-only and writes history entries (the first, on a baton without
+history, holds the whole initial baton, so the result is about twice the input). The figures say what that
 costs; nothing here asserts a timing. The package is whatever is installed in
 the running venv: results.json records the extension's hash and build time and
 the git state of the sources it is built from.
@@ -431,7 +431,7 @@ def breakdown_cases(d: Doc) -> list[tuple[str, Callable[[], Any]]]:
         ("apply_patch(dicts)", lambda: baton.apply_patch(obj, PATCH, stage=STAGE, at=AT)),
         ("apply_patch(dicts, json=True) (result left as text)", lambda: baton.apply_patch(obj, PATCH, stage=STAGE, at=AT, json=True)),
         ("apply_patch(text, json=True)", lambda: baton.apply_patch(text, PATCH_TEXT, stage=STAGE, at=AT, json=True)),
-        ("json.loads(apply_patch result text)", lambda: json.loads(applied_text)),
+        ("json.loads(apply_patch result text) (what building the result in Python would cost)", lambda: json.loads(applied_text)),
         ("render(dict)", lambda: baton.render(obj)),
         ("render(str)", lambda: baton.render(text)),
         ("render(tiny) (call floor)", lambda: baton.render(tiny)),

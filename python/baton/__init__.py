@@ -10,7 +10,6 @@ the wrong Python type (``stage=5``) raises ``TypeError``. See SPEC.md.
 
 from __future__ import annotations
 
-import json as _json
 from typing import Any, Literal, Mapping, Optional, Union, cast, overload
 
 from . import _baton
@@ -49,19 +48,6 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_MAX_SAFE = 2**53
-
-
-def _number(text: str) -> Union[int, float]:
-    """SPEC §1: integers beyond 2^53 are doubles, as the core (and JavaScript) holds them."""
-    n = int(text)
-    return n if -_MAX_SAFE <= n <= _MAX_SAFE else float(n)
-
-
-def _loads(text: str) -> Any:
-    return _json.loads(text, parse_int=_number)
-
-
 #: A baton argument: a dict, or its JSON text.
 BatonInput = Union[BatonFields, BatonDocument, Mapping[str, Any], str]
 #: A patch argument: a dict, or its JSON text.
@@ -70,7 +56,7 @@ PatchInput = Union[BatonPatch, Mapping[str, Any], str]
 
 def validate(document: Any, *, budget: int = 1000) -> ValidationReport:
     """Every error and warning of a document at once; never raises on the document."""
-    return cast(ValidationReport, _baton.validate(document, budget))
+    return _baton.validate(document, budget)
 
 
 @overload
@@ -79,8 +65,7 @@ def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optiona
 def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = ..., json: Literal[True]) -> str: ...
 def apply_patch(baton: BatonInput, patch: PatchInput, *, stage: str, at: Optional[str] = None, json: bool = False) -> Union[BatonDocument, str]:
     """Applies a baton patch atomically and records it in the history (``at`` defaults to now)."""
-    text = _baton.apply_patch(baton, patch, stage, at)
-    return text if json else _loads(text)
+    return cast("Union[BatonDocument, str]", _baton.apply_patch(baton, patch, stage, at, json))
 
 
 @overload
@@ -89,13 +74,12 @@ def create(fields: BatonInput, *, stage: str, at: Optional[str] = ..., json: Lit
 def create(fields: BatonInput, *, stage: str, at: Optional[str] = ..., json: Literal[True]) -> str: ...
 def create(fields: BatonInput, *, stage: str, at: Optional[str] = None, json: bool = False) -> Union[BatonDocument, str]:
     """A new baton whose history starts with the given fields."""
-    text = _baton.create(fields, stage, at)
-    return text if json else _loads(text)
+    return cast("Union[BatonDocument, str]", _baton.create(fields, stage, at, json))
 
 
 def verify(baton: BatonInput) -> VerifyReport:
     """Replays the history; ``ok`` is False with ``history_mismatch`` issues where it disagrees."""
-    return cast(VerifyReport, _baton.verify(baton))
+    return _baton.verify(baton)
 
 
 @overload
@@ -104,8 +88,7 @@ def diff(old: BatonInput, new: BatonInput, *, json: Literal[False] = ...) -> Bat
 def diff(old: BatonInput, new: BatonInput, *, json: Literal[True]) -> str: ...
 def diff(old: BatonInput, new: BatonInput, *, json: bool = False) -> Union[BatonPatch, str]:
     """The baton patch that turns ``old`` into ``new`` (``append_only`` if decisions are dropped)."""
-    text = _baton.diff(old, new)
-    return text if json else _loads(text)
+    return cast("Union[BatonPatch, str]", _baton.diff(old, new, json))
 
 
 @overload
@@ -114,8 +97,7 @@ def merge_patch(target: Json, patch: Json, *, json: Literal[False] = ...) -> Jso
 def merge_patch(target: Json, patch: Json, *, json: Literal[True]) -> str: ...
 def merge_patch(target: Json, patch: Json, *, json: bool = False) -> Union[Json, str]:
     """Plain RFC 7396 merge patch on any JSON (a ``str`` argument is JSON text)."""
-    text = _baton.merge_patch(target, patch)
-    return text if json else _loads(text)
+    return cast("Union[Json, str]", _baton.merge_patch(target, patch, json))
 
 
 def render(
@@ -126,8 +108,7 @@ def render(
     extensions: bool = False,
 ) -> str:
     """The baton as Markdown for a prompt; ``max_tokens`` leaves out the oldest decisions."""
-    options = {"max_tokens": max_tokens, "history": history, "extensions": extensions}
-    return _baton.render(baton, options)
+    return _baton.render_with(baton, max_tokens, history, extensions)
 
 
 def estimate_tokens(text: str) -> int:
@@ -151,10 +132,9 @@ def extract_patch(reply: str, *, json: Literal[False] = ...) -> BatonPatch: ...
 def extract_patch(reply: str, *, json: Literal[True]) -> str: ...
 def extract_patch(reply: str, *, json: bool = False) -> Union[BatonPatch, str]:
     """The baton patch in a model's reply: a fenced json block, a bare object or a wrapper."""
-    text = _baton.extract_patch(reply)
-    return text if json else _loads(text)
+    return cast("Union[BatonPatch, str]", _baton.extract_patch(reply, json))
 
 
 def schema(kind: Literal["baton", "patch"] = "baton") -> dict[str, Json]:
     """The JSON Schema (draft 2020-12) of a baton or of a patch."""
-    return cast("dict[str, Json]", _loads(_baton.schema(kind)))
+    return cast("dict[str, Json]", _baton.schema(kind))

@@ -4,24 +4,32 @@
 //! path; nesting beyond 100 levels (including a dict that contains itself) is
 //! `too_deep`.
 
+use std::borrow::Cow;
+
 use baton_core::{normalize_f64, Code, Error, Value, MAX_DEPTH};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::Map;
 
-/// A top-level argument: JSON text when it is a `str`, else Python data.
+/// Python data as a JSON value (a `str` here is a string; the callers handle
+/// a top-level `str`, which is JSON text, with [`json_text`]).
 pub(crate) fn to_value(obj: &Bound<'_, PyAny>) -> Result<Value, Error> {
-    if let Ok(text) = obj.cast::<PyString>() {
-        let text = text.to_cow().map_err(|_| {
-            Error::single(
-                Code::InvalidJson,
-                "",
-                "the JSON text is not valid Unicode (a lone surrogate)",
-            )
-        })?;
-        return baton_core::parse_json(&text);
-    }
     convert(obj, 1).map_err(Bad::into_error)
+}
+
+/// The text of a `str` argument that holds JSON text: borrowed where the ABI
+/// allows, `invalid_json` when it holds a lone surrogate (SPEC §1).
+pub(crate) fn json_text<'a>(text: &'a Bound<'_, PyString>) -> Result<Cow<'a, str>, Error> {
+    if let Some(borrowed) = crate::pydata::borrow_str(text) {
+        return Ok(Cow::Borrowed(borrowed));
+    }
+    text.to_cow().map_err(|_| {
+        Error::single(
+            Code::InvalidJson,
+            "",
+            "the JSON text is not valid Unicode (a lone surrogate)",
+        )
+    })
 }
 
 /// A conversion failure; the path is collected on the way out (innermost first),
@@ -162,6 +170,12 @@ fn sequence<'py>(
 /// The `budget` argument of `validate`: `TypeError` unless an `int` (a `bool` is
 /// not a count); a negative or oversized one is `invalid_argument` (SPEC §3).
 pub(crate) fn budget(obj: &Bound<'_, PyAny>) -> PyResult<Result<usize, Error>> {
+    // The common case, an exact non-negative `int` that fits: no comparison call.
+    if obj.is_exact_instance_of::<PyInt>() {
+        if let Ok(n) = obj.extract::<u64>() {
+            return Ok(Ok(usize::try_from(n).unwrap_or(usize::MAX)));
+        }
+    }
     let int = match obj.cast::<PyInt>() {
         Ok(i) if obj.cast::<PyBool>().is_err() => i,
         _ => {
