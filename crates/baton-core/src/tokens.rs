@@ -178,6 +178,24 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(estimate_tokens(&text), reference(&text));
         }
+
+        /// Long runs of letters and digits across the 8-byte words, in every phase.
+        #[test]
+        fn long_runs_across_words_agree_with_the_rule(
+            text in "([a-zA-Z0-9]{0,140}[ .\u{7f}é日🎉\u{85}]{0,3}){0,5}"
+        ) {
+            proptest::prop_assert_eq!(estimate_tokens(&text), reference(&text));
+        }
+    }
+
+    #[test]
+    fn every_run_length_and_offset_agrees_with_the_rule() {
+        for pad in 0..8 {
+            for run in 0..200 {
+                let text = format!("{}{}!{}", " ".repeat(pad), "a".repeat(run), "9".repeat(run));
+                assert_eq!(estimate_tokens(&text), reference(&text), "{pad} {run}");
+            }
+        }
     }
 
     #[test]
