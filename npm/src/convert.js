@@ -36,7 +36,7 @@ const ARRAY_END = 0x5d; // ]
 const OBJECT = 0x7b; // {
 const OBJECT_END = 0x7d; // }
 
-/** Member names sent as one byte: their index in bindings/wasm/src/tape.rs `NAMES`. */
+/** Member names sent as one byte: their index in baton-core's `MEMBER_NAMES` (crates/baton-core/src/document.rs). */
 function nameIndex(key) {
   switch (key) {
     case 'version': return 0;

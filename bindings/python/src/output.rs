@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::fmt;
 
+use baton_core::MEMBER_NAMES as NAMES;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -118,26 +119,9 @@ impl<'de, 'py> Visitor<'de> for Build<'_, 'py> {
     }
 }
 
-/// The member names every baton has, made once: a result's keys are mostly
-/// these, and an interned `str` also carries its hash (no allocation and no
-/// hashing per key).
-const NAMES: [&str; 13] = [
-    "version",
-    "goal",
-    "current_state",
-    "decision_log",
-    "constraints",
-    "open_questions",
-    "work_scope",
-    "artifacts",
-    "acceptance",
-    "history",
-    "stage",
-    "at",
-    "patch",
-];
-
-/// An object key: one of [`NAMES`] shared, any other made as a `str`.
+/// An object key: one of the core's member names as a `str` made once (a
+/// result's keys are mostly these, and an interned `str` carries its hash: no
+/// allocation and no hashing per key), any other made as a new `str`.
 struct Key<'a, 'py>(Build<'a, 'py>);
 
 impl<'de, 'py> DeserializeSeed<'de> for Key<'_, 'py> {
@@ -156,7 +140,7 @@ impl<'de, 'py> Visitor<'de> for Key<'_, 'py> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        static INTERNED: PyOnceLock<[Py<PyString>; 13]> = PyOnceLock::new();
+        static INTERNED: PyOnceLock<[Py<PyString>; NAMES.len()]> = PyOnceLock::new();
         let py = self.0.py;
         if let Some(i) = NAMES.iter().position(|n| *n == v) {
             let names =

@@ -439,7 +439,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
             // tape's borrow 'de, and its UTF-8 does not change.
             Event::Str { ptr, len } => visitor.visit_borrowed_str(unsafe { str_at(ptr, len) }),
             Event::Seq { len, end } => {
-                let v = visitor.visit_seq(Items {
+                let v = visitor.visit_seq(Counted {
                     reader: &mut *self,
                     left: len,
                 })?;
@@ -448,7 +448,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
                 Ok(v)
             }
             Event::Map { len, end } => {
-                let v = visitor.visit_map(Members {
+                let v = visitor.visit_map(Counted {
                     reader: &mut *self,
                     left: len,
                 })?;
@@ -465,23 +465,32 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
     }
 }
 
-struct Items<'r, 'de> {
+/// The items of an array, or the members of an object: `left` more to read
+/// (a member is its key's events, then its value's).
+struct Counted<'r, 'de> {
     reader: &'r mut Reader<'de>,
     left: usize,
 }
 
-impl<'de> SeqAccess<'de> for Items<'_, 'de> {
+impl<'de> Counted<'_, 'de> {
+    /// The next item or key, if any is left.
+    fn next<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, ReadError> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(&mut *self.reader).map(Some)
+    }
+}
+
+impl<'de> SeqAccess<'de> for Counted<'_, 'de> {
     type Error = ReadError;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(
         &mut self,
         seed: S,
     ) -> Result<Option<S::Value>, ReadError> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        seed.deserialize(&mut *self.reader).map(Some)
+        self.next(seed)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -489,23 +498,14 @@ impl<'de> SeqAccess<'de> for Items<'_, 'de> {
     }
 }
 
-struct Members<'r, 'de> {
-    reader: &'r mut Reader<'de>,
-    left: usize,
-}
-
-impl<'de> MapAccess<'de> for Members<'_, 'de> {
+impl<'de> MapAccess<'de> for Counted<'_, 'de> {
     type Error = ReadError;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(
         &mut self,
         seed: S,
     ) -> Result<Option<S::Value>, ReadError> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        seed.deserialize(&mut *self.reader).map(Some)
+        self.next(seed)
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, ReadError> {

@@ -32,24 +32,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::forward_to_deserialize_any;
 
-/// Member names sent as one byte (`K`): the baton's, a history entry's, a list edit's.
-pub const NAMES: [&str; 15] = [
-    "version",
-    "goal",
-    "current_state",
-    "decision_log",
-    "constraints",
-    "open_questions",
-    "work_scope",
-    "artifacts",
-    "acceptance",
-    "history",
-    "stage",
-    "at",
-    "patch",
-    "add",
-    "remove",
-];
+/// Member names sent as one byte (`K`): the index of a name in the core's
+/// list of every member name (npm/src/convert.js numbers them the same way).
+pub use baton_core::MEMBER_NAMES as NAMES;
 
 /// A tape to read from; a serde `Deserializer` by value.
 pub struct Tape<'de> {

@@ -38,8 +38,11 @@ pub const LIST_FIELDS: [ListField; 7] = [
     ListField::Acceptance,
 ];
 
-/// The member names a document may have besides `x-` extensions, for suggestions.
-pub(crate) const KNOWN_MEMBERS: [&str; 10] = [
+/// Every member name the baton's JSON has besides `x-` extensions: a
+/// document's (the first ten, in canonical order), a history entry's, and a
+/// list edit's. The bindings share these strings across the language boundary
+/// (the wasm tape sends one as its index here, the Python layer interns them).
+pub const MEMBER_NAMES: [&str; 15] = [
     "version",
     "goal",
     "current_state",
@@ -50,7 +53,15 @@ pub(crate) const KNOWN_MEMBERS: [&str; 10] = [
     "artifacts",
     "acceptance",
     "history",
+    "stage",
+    "at",
+    "patch",
+    "add",
+    "remove",
 ];
+
+/// The member names a document may have besides `x-` extensions, for suggestions.
+pub(crate) const KNOWN_MEMBERS: &[&str] = MEMBER_NAMES.split_at(10).0;
 
 /// Sort key of a top-level member name: canonical member order (`version`, `goal`,
 /// the lists), then `x-` members by code point, `history`, then anything else by

@@ -44,7 +44,7 @@ mod validate;
 
 pub use canonical::{patch_to_json, to_json};
 pub use diff::diff;
-pub use document::{Baton, HistoryEntry, ListField, LIST_FIELDS};
+pub use document::{Baton, HistoryEntry, ListField, LIST_FIELDS, MEMBER_NAMES};
 pub use error::{escape_segment, Code, Error, Issue};
 pub use extract::extract_patch;
 pub use history::{create, verify};

@@ -118,7 +118,7 @@ pub(crate) fn check_patch(patch: &Value) -> Result<&Map<String, Value>, Error> {
                 None => issues.push(Issue::new(
                     Code::UnknownField,
                     path,
-                    unknown_field_message(name, &KNOWN_MEMBERS),
+                    unknown_field_message(name, KNOWN_MEMBERS),
                 )),
             },
         }

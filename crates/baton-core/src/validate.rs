@@ -146,7 +146,7 @@ fn map_finding(finding: Finding, path: &str, out: &mut Vec<Issue>) {
         Finding::Unexpected(name) => {
             // Top level: suggest a baton member; inside a history entry: one of its three.
             let known: &[&str] = if path.is_empty() {
-                &KNOWN_MEMBERS
+                KNOWN_MEMBERS
             } else {
                 &["stage", "at", "patch"]
             };
