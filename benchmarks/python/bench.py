@@ -498,11 +498,12 @@ def source_state() -> dict[str, Any]:
     def git(*argv: str) -> str:
         try:
             return subprocess.run(["git", "-C", str(ROOT), *argv], capture_output=True, text=True,
-                                  check=True).stdout.strip()
+                                  check=True).stdout.rstrip("\n")
         except (OSError, subprocess.CalledProcessError):
             return ""
 
     changed = git("status", "--porcelain", "--", "python", "bindings/python", "crates/baton-core")
+    # Porcelain lines are "XY path": the status columns may start with a space.
     return {"commit": git("rev-parse", "HEAD") or None,
             "package_sources_changed": [line[3:] for line in changed.splitlines()]}
 

@@ -334,7 +334,10 @@ def test_validate_gives_duplicate_and_over_budget_warnings() -> None:
     over = baton.validate(doc, budget=full - 1)
     assert over["valid"] is True
     assert [(w["code"], w["path"]) for w in over["warnings"]][0] == ("over_budget", "")
-    assert str(full) in over["warnings"][0]["message"]
+    # SPEC §3: the message names the budget, not the estimate.
+    assert over["warnings"][0]["message"] == (
+        f"the rendered baton estimates to more than {full - 1} tokens (the budget)"
+    )
     # Warnings only when there are no errors.
     assert baton.validate({"goal": "", "constraints": ["a", "a"]}, budget=0)["warnings"] == []
 

@@ -22,7 +22,10 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
-use foldhash::{HashMap, HashMapExt, HashSet};
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
+use foldhash::HashSet;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::document::{ListField, LIST_FIELDS};
@@ -64,6 +67,9 @@ thread_local! {
     static SPARE: Cell<Vec<Cow<'static, str>>> = const { Cell::new(Vec::new()) };
 }
 
+/// Scratch space up to this many items is kept for the next call on the thread.
+const KEEP: usize = 4096;
+
 /// An empty vector for entries, with room for a small baton's.
 fn spare_entries<'a>() -> Vec<Cow<'a, str>> {
     let mut entries = SPARE.with(Cell::take);
@@ -74,7 +80,7 @@ fn spare_entries<'a>() -> Vec<Cow<'a, str>> {
 impl Drop for Lite<'_> {
     fn drop(&mut self) {
         let mut entries = std::mem::take(&mut self.entries);
-        if entries.capacity() > 1024 {
+        if entries.capacity() > KEEP {
             return;
         }
         entries.clear();
@@ -106,17 +112,12 @@ pub(crate) fn warnings(fields: &impl Fields, budget: usize) -> Vec<Issue> {
     }
     // Most batons are far under budget: a bound from byte counts settles that
     // without laying out the rendering.
-    if render::estimate_bound(fields) > budget {
-        let estimate = render::default_estimate(fields);
-        if estimate > budget {
-            out.push(Issue::new(
-                Code::OverBudget,
-                "",
-                format!(
-                    "the rendered baton is about {estimate} tokens, over the budget of {budget}"
-                ),
-            ));
-        }
+    if render::estimate_bound(fields) > budget && render::default_exceeds(fields, budget) {
+        out.push(Issue::new(
+            Code::OverBudget,
+            "",
+            format!("the rendered baton estimates to more than {budget} tokens (the budget)"),
+        ));
     }
     sort_issues(&mut out);
     out
@@ -124,34 +125,121 @@ pub(crate) fn warnings(fields: &impl Fields, budget: usize) -> Vec<Issue> {
 
 /// `duplicate` for each entry equal to an earlier one, naming the first.
 fn duplicates(field: ListField, list: &[impl AsRef<str>], out: &mut Vec<Issue>) {
-    let mut report = |i: usize, first: usize| {
+    let mut found = Vec::new();
+    if list.len() <= 16 {
+        // Short lists: comparing pairs is cheaper than hashing.
+        for i in 1..list.len() {
+            let entry = list[i].as_ref();
+            if let Some(first) = list[..i].iter().position(|e| e.as_ref() == entry) {
+                found.push((i, first));
+            }
+        }
+    } else {
+        // One table per thread serves every call: no allocation in the common case.
+        let (mut table, state) = SEEN.with(Cell::take);
+        // Hashing an entry's length and three 8-byte samples costs the same for
+        // any length; a list whose different entries share them (more misses
+        // than entries) is scanned again with whole entries hashed.
+        let sampled = |s: &str| state.hash_one(samples(s));
+        if !table.scan(list, sampled, list.len(), &mut found) {
+            found.clear();
+            table.scan(list, |s| state.hash_one(s), usize::MAX, &mut found);
+        }
+        if table.slots.capacity() <= 2 * KEEP {
+            SEEN.with(|cell| cell.set((table, state)));
+        }
+    }
+    for (i, first) in found {
         out.push(Issue::new(
             Code::Duplicate,
             format!("/{}/{i}", field.name()),
             format!("duplicate of `/{}/{first}`", field.name()),
         ));
+    }
+}
+
+/// An open-addressing table of entry indices with their hashes, for finding
+/// equal entries. Hand-rolled rather than a general map: one probe sequence per
+/// entry, over plain indices, is what keeps the duplicate check a small part of
+/// validating a long list.
+#[derive(Default)]
+struct Seen {
+    /// Entry indices, `EMPTY` where none; a power of two, at least twice the list.
+    slots: Vec<usize>,
+    /// The hash of each entry scanned so far, by index.
+    hashes: Vec<u64>,
+}
+
+const EMPTY: usize = usize::MAX;
+
+impl Seen {
+    /// Adds `(index, index of its first occurrence)` to `found` for each entry
+    /// equal to an earlier one, finding equal entries by `hash`; false (and
+    /// `found` incomplete) once more than `misses` entries had the hash of a
+    /// different one.
+    fn scan<S: AsRef<str>>(
+        &mut self,
+        list: &[S],
+        hash: impl Fn(&str) -> u64,
+        mut misses: usize,
+        found: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        let bits = (2 * list.len()).next_power_of_two().trailing_zeros();
+        self.slots.clear();
+        self.slots.resize(1 << bits, EMPTY);
+        self.hashes.clear();
+        let mask = (1 << bits) - 1;
+        for (i, entry) in list.iter().enumerate() {
+            let entry = entry.as_ref();
+            let h = hash(entry);
+            self.hashes.push(h);
+            // The high bits: the best mixed in a multiplicative hash.
+            let mut at = (h >> (64 - bits)) as usize;
+            loop {
+                let j = self.slots[at];
+                if j == EMPTY {
+                    self.slots[at] = i;
+                    break;
+                }
+                if self.hashes[j] == h {
+                    if list[j].as_ref() == entry {
+                        found.push((i, j));
+                        break;
+                    }
+                    if misses == 0 {
+                        return false;
+                    }
+                    misses -= 1;
+                }
+                at = (at + 1) & mask;
+            }
+        }
+        true
+    }
+}
+
+/// An entry's length and its first, middle and last 8 bytes (zero-padded):
+/// the whole entry when it is at most 16 bytes long.
+fn samples(s: &str) -> (usize, u64, u64, u64) {
+    let b = s.as_bytes();
+    let n = b.len();
+    let mut lanes = [0u8; 8];
+    if n < 8 {
+        lanes[..n].copy_from_slice(b);
+        return (n, u64::from_le_bytes(lanes), 0, 0);
+    }
+    // Fixed-size copies: plain loads, no `memcpy` call.
+    let mut word = |at: usize| {
+        lanes.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(lanes)
     };
-    // Short lists: comparing pairs is cheaper than hashing.
-    if list.len() <= 16 {
-        for i in 1..list.len() {
-            let entry = list[i].as_ref();
-            if let Some(first) = list[..i].iter().position(|e| e.as_ref() == entry) {
-                report(i, first);
-            }
-        }
-        return;
-    }
-    use std::collections::hash_map::Entry;
-    // Sized up front: no rehashing while a 10,000-entry log goes in.
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(list.len());
-    for (i, entry) in list.iter().enumerate() {
-        match seen.entry(entry.as_ref()) {
-            Entry::Occupied(first) => report(i, *first.get()),
-            Entry::Vacant(slot) => {
-                slot.insert(i);
-            }
-        }
-    }
+    (n, word(0), word(n / 2 - 4), word(n - 8))
+}
+
+thread_local! {
+    /// The emptied duplicate table of this thread's last long list, and the
+    /// thread's (randomly seeded) hasher.
+    static SEEN: Cell<(Seen, RandomState)> = Cell::default();
 }
 
 /// Gives up on the fast path (the message is never shown).
@@ -347,7 +435,12 @@ impl<'de> Visitor<'de> for List<'_, 'de> {
             self.entries.reserve(n.min(1 << 16));
         }
         while let Some(entry) = seq.next_element_seed(Text)? {
-            self.entries.push(non_blank(entry)?);
+            // Checked here rather than through `non_blank`: no `Result` to move
+            // the entry through, once per entry of every list.
+            if is_blank(&entry) {
+                return Err(give_up());
+            }
+            self.entries.push(entry);
         }
         Ok(())
     }
@@ -484,6 +577,66 @@ mod tests {
     use crate::validate::{document_errors, validate_json_bytes, validate_with_budget, Report};
     use proptest::prelude::*;
     use serde_json::{json, Map, Value};
+
+    /// Every `(i, first)` with entry `i` equal to the earlier entry `first`, by pairs.
+    fn duplicate_pairs(list: &[String]) -> Vec<(usize, usize)> {
+        (0..list.len())
+            .filter_map(|i| Some((i, list[..i].iter().position(|e| *e == list[i])?)))
+            .collect()
+    }
+
+    fn duplicates_of(list: &[String]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        duplicates(ListField::DecisionLog, list, &mut out);
+        out.iter()
+            .map(|issue| {
+                let index = |p: &str| p.rsplit('/').next().unwrap().parse::<usize>().unwrap();
+                let first = issue
+                    .message
+                    .trim_start_matches("duplicate of `")
+                    .trim_end_matches('`');
+                (index(&issue.path), index(first))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn duplicates_are_found_when_entries_share_their_sampled_bytes() {
+        // Equal length, first, middle and last 8 bytes: every entry has the same
+        // sampled hash, which the scan must notice and hash whole entries instead.
+        let list: Vec<String> = (0..3000)
+            .map(|i| {
+                format!(
+                    "{:8}{:04}{:16}{:04}{:8}",
+                    "head",
+                    i % 1000,
+                    "middle",
+                    i * 7 % 1000,
+                    "tail"
+                )
+            })
+            .collect();
+        let state = RandomState::default();
+        let sampled = |s: &str| state.hash_one(samples(s));
+        let gave_up = !Seen::default().scan(&list, sampled, list.len(), &mut Vec::new());
+        assert!(gave_up, "the sampled scan should give up on this list");
+        assert_eq!(duplicates_of(&list), duplicate_pairs(&list));
+        assert!(!duplicate_pairs(&list).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn duplicates_match_comparing_every_pair(
+            list in prop::collection::vec(prop_oneof![
+                "[ab]{0,3}",
+                "[ab]{14,18}",
+                "x{20}[ab]{1,2}x{20}",
+                "\\PC{0,30}",
+            ], 0..80)
+        ) {
+            prop_assert_eq!(duplicates_of(&list), duplicate_pairs(&list));
+        }
+    }
 
     /// The full path: the schema pass and the rules; warnings from the typed baton.
     fn reference(document: &Value, budget: usize) -> Report {

@@ -112,14 +112,20 @@ impl Fields for Baton {
     }
 }
 
-/// The estimate of the default rendering, without building it.
-pub(crate) fn default_estimate(fields: &impl Fields) -> usize {
-    let mut total = Total(0);
+/// Whether the estimate of the default rendering is above `budget`, without
+/// building it. The count stops as soon as it passes `budget`, so the cost is
+/// bounded by the budget rather than the baton: a 1,000-decision baton is
+/// settled after its first few sections.
+pub(crate) fn default_exceeds(fields: &impl Fields, budget: usize) -> bool {
+    let mut total = Total {
+        count: 0,
+        cap: budget,
+    };
     layout_fields(fields, 0, &mut total);
-    total.0
+    total.count > budget
 }
 
-/// An upper bound of [`default_estimate`] from byte counts alone: a token never
+/// An upper bound of the default rendering's estimate from byte counts alone: a token never
 /// takes less than one byte of the rendering (§11), and an entry's line is at
 /// most its bytes plus `- `, an escape and a newline.
 pub(crate) fn estimate_bound(fields: &impl Fields) -> usize {
@@ -191,10 +197,16 @@ fn layout_fields(fields: &impl Fields, left_out: usize, sink: &mut impl Sink) {
                 sink.line(&[&note(left_out)]);
             }
             for entry in &list[left_out..] {
+                if sink.full() {
+                    return;
+                }
                 sink.decision(&one_line(entry.as_ref()));
             }
         } else {
             for entry in list {
+                if sink.full() {
+                    return;
+                }
                 sink.line(&["- ", &one_line(entry.as_ref())]);
             }
         }
@@ -206,6 +218,10 @@ trait Sink {
     fn line(&mut self, parts: &[&str]);
     /// A decision line: the only kind the budget may leave out.
     fn decision(&mut self, text: &str);
+    /// Whether the rest of the rendering can no longer change the answer.
+    fn full(&self) -> bool {
+        false
+    }
 }
 
 struct Writer(String);
@@ -223,17 +239,24 @@ impl Sink for Writer {
     }
 }
 
-/// Counts the tokens of every line, decisions included.
-struct Total(usize);
+/// Counts the tokens of every line, decisions included, until the count passes `cap`.
+struct Total {
+    count: usize,
+    cap: usize,
+}
 
 impl Sink for Total {
     fn line(&mut self, parts: &[&str]) {
         // As in `Counter`: the estimate of a line is the sum over its parts.
-        self.0 += parts.iter().map(|p| estimate_tokens(p)).sum::<usize>();
+        self.count += parts.iter().map(|p| estimate_tokens(p)).sum::<usize>();
     }
 
     fn decision(&mut self, text: &str) {
-        self.0 += 1 + estimate_tokens(text);
+        self.count += 1 + estimate_tokens(text);
+    }
+
+    fn full(&self) -> bool {
+        self.count > self.cap
     }
 }
 

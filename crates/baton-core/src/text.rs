@@ -4,14 +4,17 @@
 use std::borrow::Cow;
 
 /// Whether a string is blank: empty, or only `White_Space` and zero-width characters.
+#[inline]
 pub fn is_blank(s: &str) -> bool {
-    // Most text starts with a visible ASCII character.
-    if s.as_bytes()
+    // Most text starts with a visible ASCII character: settled inline.
+    !s.as_bytes()
         .first()
         .is_some_and(|b| (0x21..0x7f).contains(b))
-    {
-        return false;
-    }
+        && all_blank(s)
+}
+
+#[inline(never)]
+fn all_blank(s: &str) -> bool {
     s.chars().all(|c| {
         c.is_whitespace()
             || matches!(

@@ -93,13 +93,21 @@ fn baton() -> impl Strategy<Value = Baton> {
 
 proptest! {
     /// `validate` skips the rendering when a byte count already proves the baton
-    /// fits; the warning must still be exactly "the rendering estimates above the budget".
+    /// fits, and stops counting once the count passes the budget; the warning must
+    /// still be exactly "the rendering estimates above the budget", including at
+    /// budgets one either side of the estimate.
     #[test]
     fn over_budget_warns_exactly_when_the_rendering_estimates_above_the_budget(
-        b in baton(), budget in 0usize..200
+        b in baton(), budget in 0usize..200, near in -2i64..=2, at_estimate in any::<bool>()
     ) {
         let markdown = render_markdown(&b, &RenderOptions::default()).unwrap();
-        let over = estimate_tokens(&markdown) > budget;
+        let estimate = estimate_tokens(&markdown);
+        let budget = if at_estimate {
+            usize::try_from(estimate as i64 + near).unwrap_or(0)
+        } else {
+            budget
+        };
+        let over = estimate > budget;
         let report = validate_with_budget(&b.to_value(), budget);
         let warned = report.warnings.iter().any(|w| w.code == Code::OverBudget);
         prop_assert_eq!(warned, over, "estimate {} budget {}", estimate_tokens(&markdown), budget);
