@@ -21,7 +21,6 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
-
 use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;

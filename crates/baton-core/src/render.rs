@@ -125,9 +125,9 @@ pub(crate) fn default_exceeds(fields: &impl Fields, budget: usize) -> bool {
     total.count > budget
 }
 
-/// An upper bound of the default rendering's estimate from byte counts alone: a token never
-/// takes less than one byte of the rendering (§11), and an entry's line is at
-/// most its bytes plus `- `, an escape and a newline.
+/// An upper bound of the default rendering's estimate from byte counts alone:
+/// a token never takes less than one byte of the rendering (§11), and an
+/// entry's line is at most its bytes plus `- `, an escape and a newline.
 pub(crate) fn estimate_bound(fields: &impl Fields) -> usize {
     use std::sync::OnceLock;
     static FIXED: OnceLock<usize> = OnceLock::new();

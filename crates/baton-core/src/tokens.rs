@@ -138,19 +138,21 @@ mod blocks {
     }
 
     /// The movemasks of the letters and digits and of the bytes that count 1.
+    ///
+    /// # Safety
+    /// SSE2 must be available, as it is on every x86_64 target (the intrinsics
+    /// are `unsafe` to call before Rust 1.87, the workspace's minimum being 1.85).
     #[inline(always)]
     unsafe fn classes(v: __m128i) -> (u16, u16) {
-        // Bytes in `lo..lo + len`, unsigned: `v - lo` is its own minimum with `len - 1`.
-        let within = |lo: u8, len: u8| {
-            let t = _mm_sub_epi8(v, _mm_set1_epi8(lo as i8));
+        // Bytes of `x` in `lo..lo + len`, unsigned: `x - lo` is its own minimum with `len - 1`.
+        let within = |x: __m128i, lo: u8, len: u8| {
+            let t = _mm_sub_epi8(x, _mm_set1_epi8(lo as i8));
             _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8((len - 1) as i8)), t)
         };
-        let digit = within(b'0', 10);
-        let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-        let t = _mm_sub_epi8(folded, _mm_set1_epi8(b'a' as i8));
-        let letter = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(25)), t);
+        let digit = within(v, b'0', 10);
+        let letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', 26);
         let alnum = _mm_or_si128(digit, letter);
-        let graphic = within(b'!', 0x7e - 0x21 + 1);
+        let graphic = within(v, b'!', 0x7e - 0x21 + 1);
         // A byte of at least 0xC0 starts a non-ASCII character.
         let lead = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0xC0u8 as i8)), v);
         let counted = _mm_or_si128(_mm_andnot_si128(alnum, graphic), lead);
