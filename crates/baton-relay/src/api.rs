@@ -25,7 +25,8 @@ use crate::model::{
 use crate::problem::{FieldIssue, Problem, ProblemCode};
 use crate::request::{self, body_object};
 use crate::store::{
-    Completion, HandoffRow, IdempotencyRecord, Inserted, ListQuery, NewHandoff, StoreError,
+    Completion, Finished, HandoffRow, IdempotencyRecord, Inserted, ListQuery, NewHandoff,
+    StoreError,
 };
 
 type ApiResult = Result<Response, Problem>;
@@ -377,6 +378,28 @@ pub(crate) async fn done(
     let id = handoff_id(id)?;
     let done_hash = sha256_hex(&to_json(&Value::Object(map), false));
     let lease_hash = input.lease_token.as_deref().map(sha256_hex);
+    let output = to_json(&input.output, false);
+    if input.baton_patch.is_none() {
+        // Without a patch nothing needs the stored record, so the usual done
+        // is one conditional write and no read; when the write's conditions
+        // refuse it, the checks below read the record and say why.
+        let now = app.clock.now_ms();
+        let completion = Completion {
+            completed_at: now,
+            done_hash: done_hash.clone(),
+            output: output.clone(),
+            baton: None,
+        };
+        let finished = app
+            .store
+            .finish(&workspace, &id, lease_hash.clone(), completion)
+            .await
+            .map_err(storage)?;
+        if let Finished::Done(baton) = finished {
+            app.changes.notify_waiters();
+            return done_response(&id, now, Some(&output), baton.as_deref());
+        }
+    }
     for _ in 0..MAX_RETRIES {
         let now = app.clock.now_ms();
         let Some(row) = app.store.get(&workspace, &id).await.map_err(storage)? else {
@@ -446,7 +469,6 @@ pub(crate) async fn done(
                 }
             }
         };
-        let output = to_json(&input.output, false);
         let completion = Completion {
             completed_at: now,
             done_hash: done_hash.clone(),

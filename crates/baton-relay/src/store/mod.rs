@@ -277,6 +277,16 @@ pub(crate) enum WriteOp {
         now: i64,
         lease_hash: String,
     },
+    /// Mark a handoff done without reading it first: only a done without a
+    /// patch that rules 1 to 4 of SPEC §17.6 accept (see [`FINISH_SQL`]).
+    Finish {
+        workspace: String,
+        id: String,
+        /// The SHA-256 of the done's lease token, when it has one.
+        lease_hash: Option<String>,
+        /// Its `baton` is not used: the result's baton is the stored one.
+        completion: Completion,
+    },
     /// Mark a handoff done if it is still at `version`.
     Complete {
         workspace: String,
@@ -307,6 +317,7 @@ impl WriteOp {
 pub(crate) enum WriteResult {
     Inserted(Inserted),
     Claimed(Option<Box<HandoffRow>>),
+    Finished(Finished),
     Completed(bool),
     Token,
     Swept(u64),
@@ -325,6 +336,30 @@ const SELECT_KEY_SQL: &str = "SELECT request_hash, response, handoff_id FROM ide
 const INSERT_HANDOFF_SQL: &str = "INSERT INTO handoffs (id, workspace, task, to_name, output, \
     context, constraints, baton, created_at, expires_at, lease_ms) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// What a [`WriteOp::Finish`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Finished {
+    /// Done now; the result's baton (the stored one).
+    Done(Option<String>),
+    /// Not done: one of the rules refused it as it stands, or it is a repeat.
+    /// Reading the row tells which.
+    NotNow,
+}
+
+/// A done without a patch in one statement. Its conditions are the accepting
+/// side of SPEC §17.6's rules 1 to 4, as `HandoffRow`'s fields say them: not
+/// done (1), caught at least once (2), the latest lease's token or none (3),
+/// and a live lease or not yet expired (4). So a row comes back exactly when
+/// the read-then-write path would accept the same done; without a patch that
+/// path's result baton is the stored one, which `result_baton = baton` keeps.
+/// `$3` is now; `$6` the lease token's hash or NULL.
+const FINISH_SQL: &str = "UPDATE handoffs SET completed_at = $3, done_hash = $4, \
+    result_output = $5, result_baton = baton, version = version + 1 \
+    WHERE id = $1 AND workspace = $2 AND completed_at IS NULL AND attempts > 0 \
+    AND (CAST($6 AS TEXT) IS NULL OR lease_hash = $6) \
+    AND (lease_expires_at > $3 OR expires_at > $3) \
+    RETURNING result_baton";
 
 /// Marks a handoff done if it is still at the version read.
 const COMPLETE_SQL: &str = "UPDATE handoffs SET completed_at = $4, done_hash = $5, \
@@ -411,6 +446,26 @@ async fn apply_postgres(
             Ok(WriteResult::Claimed(match row {
                 Some(r) => Some(Box::new(handoff_row!(r))),
                 None => None,
+            }))
+        }
+        WriteOp::Finish {
+            workspace,
+            id,
+            lease_hash,
+            completion: x,
+        } => {
+            let row = sqlx::query(FINISH_SQL)
+                .bind(id)
+                .bind(workspace)
+                .bind(x.completed_at)
+                .bind(&x.done_hash)
+                .bind(&x.output)
+                .bind(lease_hash)
+                .fetch_optional(&mut *c)
+                .await?;
+            Ok(WriteResult::Finished(match row {
+                Some(r) => Finished::Done(r.try_get("result_baton")?),
+                None => Finished::NotNow,
             }))
         }
         WriteOp::Complete {
@@ -674,6 +729,27 @@ impl Store {
         };
         match self.write(op).await? {
             WriteResult::Claimed(row) => Ok(row.map(|r| *r)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Marks a caught handoff done without reading it (a done without a
+    /// patch; see [`FINISH_SQL`]).
+    pub(crate) async fn finish(
+        &self,
+        workspace: &str,
+        id: &str,
+        lease_hash: Option<String>,
+        completion: Completion,
+    ) -> Result<Finished, StoreError> {
+        let op = WriteOp::Finish {
+            workspace: workspace.to_owned(),
+            id: id.to_owned(),
+            lease_hash,
+            completion,
+        };
+        match self.write(op).await? {
+            WriteResult::Finished(finished) => Ok(finished),
             other => Err(unexpected(&other)),
         }
     }

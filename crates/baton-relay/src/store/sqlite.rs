@@ -33,9 +33,9 @@ use sqlx::ConnectOptions as _;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    HandoffRow, Inserted, StoreError, WriteOp, WriteResult, CLAIM_SQL, COMPLETE_SQL,
-    INSERT_HANDOFF_SQL, INSERT_KEY_SQL, INSERT_TOKEN_SQL, SELECT_KEY_SQL, SWEEP_HANDOFFS_SQL,
-    SWEEP_KEYS_SQL,
+    Finished, HandoffRow, Inserted, StoreError, WriteOp, WriteResult, CLAIM_SQL, COMPLETE_SQL,
+    FINISH_SQL, INSERT_HANDOFF_SQL, INSERT_KEY_SQL, INSERT_TOKEN_SQL, SELECT_KEY_SQL,
+    SWEEP_HANDOFFS_SQL, SWEEP_KEYS_SQL,
 };
 
 /// The database file's name inside the data directory.
@@ -342,6 +342,27 @@ fn apply(c: &Connection, op: &WriteOp) -> rusqlite::Result<WriteResult> {
                 None => None,
             };
             Ok(WriteResult::Claimed(row))
+        }
+        WriteOp::Finish {
+            workspace,
+            id,
+            lease_hash,
+            completion: x,
+        } => {
+            let args: [&dyn ToSql; 6] = [
+                id,
+                workspace,
+                &x.completed_at,
+                &x.done_hash,
+                &x.output,
+                lease_hash,
+            ];
+            let mut statement = prepare(c, FINISH_SQL, &args)?;
+            let mut rows = statement.raw_query();
+            Ok(WriteResult::Finished(match rows.next()? {
+                Some(row) => Finished::Done(row.get(0)?),
+                None => Finished::NotNow,
+            }))
         }
         WriteOp::Complete {
             workspace,
