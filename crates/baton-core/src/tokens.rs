@@ -55,27 +55,14 @@ mod blocks {
         let mut phase = 0;
         let mut blocks = text.as_bytes().chunks_exact(64);
         for block in blocks.by_ref() {
-            let mut masks = Masks::default();
-            for (i, chunk) in block.chunks_exact(16).enumerate() {
-                masks.add(i, chunk);
-            }
-            total += masks.count(&mut phase);
+            total += Masks::of(block).count(&mut phase);
         }
         let tail = blocks.remainder();
         if !tail.is_empty() {
-            let mut masks = Masks::default();
-            let mut chunks = tail.chunks_exact(16);
-            for (i, chunk) in chunks.by_ref().enumerate() {
-                masks.add(i, chunk);
-            }
-            let rest = chunks.remainder();
-            if !rest.is_empty() {
-                // Padded with spaces, which count 0 and end a run.
-                let mut padded = [b' '; 16];
-                padded[..rest.len()].copy_from_slice(rest);
-                masks.add(tail.len() / 16, &padded);
-            }
-            total += masks.count(&mut phase);
+            // Padded with spaces, which count 0 and end a run.
+            let mut padded = [b' '; 64];
+            padded[..tail.len()].copy_from_slice(tail);
+            total += Masks::of(&padded).count(&mut phase);
         }
         total
     }
@@ -88,6 +75,16 @@ mod blocks {
     }
 
     impl Masks {
+        /// The masks of a 64-byte block.
+        #[inline(always)]
+        fn of(block: &[u8]) -> Masks {
+            let mut masks = Masks::default();
+            for (i, chunk) in block.chunks_exact(16).enumerate() {
+                masks.add(i, chunk);
+            }
+            masks
+        }
+
         /// Adds the 16 bytes of `chunk`, the `i`th of the block.
         #[inline(always)]
         fn add(&mut self, i: usize, chunk: &[u8]) {
