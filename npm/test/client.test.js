@@ -33,7 +33,7 @@ for (const backend of backends) describe(`the relay client on ${backend}`, () =>
       task: 'Review and improve this draft',
       output: { draft: 'Hello, I wanted to follow up...' },
     });
-    assert.match(handoff.pickup_url, /\/api\/catch\/[0-9a-f-]{36}$/);
+    assert.match(handoff.pickup_url, /\/api\/catch\/[0-9a-hjkmnp-tv-z]{36}$/);
     assert.equal(handoff.status, 'pending');
     // Agent B: pick up the baton and do the work
     const job = await baton.catch(handoff.pickup_url);

@@ -12,7 +12,8 @@
 //!
 //! Options: `--seconds N` (measured, default 10), `--warmup N` (default 2),
 //! `--clients N` (default 64), `--only bare,sqlite,postgres`, `--log` (the
-//! relay's request log on, written to stderr).
+//! relay's request log on, written to stderr), `--workers N` (the servers'
+//! worker threads, default 2).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -62,6 +63,8 @@ struct Options {
     clients: usize,
     only: Vec<String>,
     log: bool,
+    /// The servers' worker threads (default [`THREADS`]).
+    workers: usize,
 }
 
 fn options() -> Result<Options, String> {
@@ -71,6 +74,7 @@ fn options() -> Result<Options, String> {
         clients: 64,
         only: vec!["bare".into(), "sqlite".into(), "postgres".into()],
         log: false,
+        workers: THREADS,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -81,6 +85,7 @@ fn options() -> Result<Options, String> {
             "--clients" => o.clients = value("--clients")?.parse().map_err(|e| format!("{e}"))?,
             "--only" => o.only = value("--only")?.split(',').map(str::to_owned).collect(),
             "--log" => o.log = true,
+            "--workers" => o.workers = value("--workers")?.parse().map_err(|e| format!("{e}"))?,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -112,11 +117,12 @@ fn main() {
     }
     println!(
         "{} concurrent clients, {} s measured after {} s warm-up; server and load generator \
-         share this machine's {} cores ({THREADS} tokio workers each)\n",
+         share this machine's {} cores ({} tokio workers serve, {THREADS} load)\n",
         o.clients,
         o.seconds,
         o.warmup,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        o.workers
     );
     let mut results = Vec::new();
     for target in targets {
@@ -217,9 +223,9 @@ fn micros(d: Duration) -> u32 {
     u32::try_from(d.as_micros()).unwrap_or(u32::MAX)
 }
 
-fn runtime(name: &str) -> tokio::runtime::Runtime {
+fn runtime(name: &str, threads: usize) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(THREADS)
+        .worker_threads(threads)
         .thread_name(name)
         .enable_all()
         .build()
@@ -232,9 +238,9 @@ fn run(target: &Target, o: &Options) -> Result<Result_, AnyError> {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server_target = target.clone();
     let data_dir = dir.path().to_path_buf();
-    let log = o.log;
+    let (log, workers) = (o.log, o.workers);
     let server = std::thread::spawn(move || {
-        runtime("bench-server").block_on(async move {
+        runtime("bench-server", workers).block_on(async move {
             let stop = async {
                 let _ = stop_rx.await;
             };
@@ -275,7 +281,7 @@ fn run(target: &Target, o: &Options) -> Result<Result_, AnyError> {
         });
     });
     let (addr, token) = ready_rx.recv()??;
-    let result = runtime("bench-client").block_on(load(addr, token.into(), o));
+    let result = runtime("bench-client", THREADS).block_on(load(addr, token.into(), o));
     let _ = stop_tx.send(());
     let _ = server.join();
     result
@@ -424,7 +430,7 @@ async fn call(
 
 /// The relay's answers, canned: same shapes and sizes, no work behind them.
 fn bare_router(addr: SocketAddr) -> Router {
-    let id = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+    let id = "01kbdbx3z35n0c4r7w2q9m1x8f6t3v0b2k7h";
     let pass: Bytes = format!(
         r#"{{"baton_id":"{id}","pickup_url":"http://{addr}/api/catch/{id}","status":"pending","expires_at":"2026-12-02T16:28:33.123Z","warnings":[]}}"#
     )

@@ -161,7 +161,7 @@ pub(crate) async fn pass(
         }
     };
     let now = app.clock.now_ms();
-    let id = ids::handoff_id()?;
+    let id = ids::handoff_id(now)?;
     let expires_at = now.saturating_add(input.ttl_seconds * 1000);
     let response = PassResponse {
         baton_id: id.clone(),

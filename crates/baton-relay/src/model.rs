@@ -130,7 +130,7 @@ pub struct DoneRequest {
 /// The 201 of a pass.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PassResponse {
-    /// The handoff id (UUID v4).
+    /// The handoff id: 10 base32 digits of its creation time, then 26 random ones (SPEC §17.1).
     pub baton_id: String,
     /// Where the catcher gets it: `<public url>/api/catch/<id>`.
     pub pickup_url: String,

@@ -54,9 +54,14 @@ async fn pass_answers_201_with_the_documented_shape() {
         set(&["baton_id", "pickup_url", "status", "expires_at", "warnings"])
     );
     let id = body["baton_id"].as_str().unwrap();
-    assert_eq!(id.len(), 36);
-    assert_eq!(&id[14..15], "4", "UUID v4: {id}");
-    assert_eq!(id, id.to_lowercase());
+    // SPEC §17.1: 10 base32 digits of the creation time, then 26 random ones.
+    let digits = b"0123456789abcdefghjkmnpqrstvwxyz";
+    assert_eq!(id.len(), 36, "{id}");
+    assert!(id.bytes().all(|c| digits.contains(&c)), "{id}");
+    let time = id.bytes().take(10).fold(0i64, |n, c| {
+        n * 32 + digits.iter().position(|&d| d == c).unwrap() as i64
+    });
+    assert_eq!(time, r.now(), "{id}");
     assert_eq!(body["pickup_url"], format!("{}/api/catch/{id}", r.url));
     assert_eq!(body["status"], "pending");
     assert_eq!(body["expires_at"], format_ms(r.now() + 86_400_000));
@@ -556,7 +561,7 @@ async fn a_token_sees_only_its_workspace() {
     let r = start().await;
     let (a, b) = (r.token().await, r.token().await);
     let id = r.pass(&a, &json!({"task": "private", "to": "x"})).await;
-    let unknown = "3f0e5b1a-7c2d-4e8f-9a6b-0c1d2e3f4a5b";
+    let unknown = "01kbdbx3z35n0c4r7w2q9m1x8f6t3v0b2k7h";
     let ask = |token: String, id: String, kind: &'static str| {
         let r = &r;
         async move {
