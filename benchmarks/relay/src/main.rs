@@ -13,7 +13,8 @@
 //! Options: `--seconds N` (measured, default 10), `--warmup N` (default 2),
 //! `--clients N` (default 64), `--only bare,sqlite,postgres`, `--log` (the
 //! relay's request log on, written to stderr), `--workers N` (the servers'
-//! worker threads, default 2).
+//! worker threads, default 2), `--pg-connections N` (the relay's PostgreSQL
+//! pool, default 64).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -65,6 +66,8 @@ struct Options {
     log: bool,
     /// The servers' worker threads (default [`THREADS`]).
     workers: usize,
+    /// The relay's PostgreSQL pool size.
+    pg_connections: u32,
 }
 
 fn options() -> Result<Options, String> {
@@ -75,6 +78,7 @@ fn options() -> Result<Options, String> {
         only: vec!["bare".into(), "sqlite".into(), "postgres".into()],
         log: false,
         workers: THREADS,
+        pg_connections: 64,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -86,6 +90,11 @@ fn options() -> Result<Options, String> {
             "--only" => o.only = value("--only")?.split(',').map(str::to_owned).collect(),
             "--log" => o.log = true,
             "--workers" => o.workers = value("--workers")?.parse().map_err(|e| format!("{e}"))?,
+            "--pg-connections" => {
+                o.pg_connections = value("--pg-connections")?
+                    .parse()
+                    .map_err(|e| format!("{e}"))?
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -238,7 +247,7 @@ fn run(target: &Target, o: &Options) -> Result<Result_, AnyError> {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server_target = target.clone();
     let data_dir = dir.path().to_path_buf();
-    let (log, workers) = (o.log, o.workers);
+    let (log, workers, pg_connections) = (o.log, o.workers, o.pg_connections);
     let server = std::thread::spawn(move || {
         runtime("bench-server", workers).block_on(async move {
             let stop = async {
@@ -267,8 +276,9 @@ fn run(target: &Target, o: &Options) -> Result<Result_, AnyError> {
             };
             let mut config = Config::new(database);
             config.log_requests = log;
-            // One client per connection: PostgreSQL flushes concurrent commits together.
-            config.postgres_connections = 64;
+            // By default one client per connection: PostgreSQL flushes
+            // concurrent commits together.
+            config.postgres_connections = pg_connections;
             let relay = match Relay::open(config).await {
                 Ok(r) => r,
                 Err(e) => return drop(ready_tx.send(Err(e.to_string()))),

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use baton_core::{apply_patch, to_json, validate, Baton, Value};
 use serde::Serialize;
@@ -254,8 +254,19 @@ fn created(id: &str, body: String, replayed: bool) -> Response {
 pub(crate) async fn catch(
     State(app): State<AppState>,
     Workspace(workspace): Workspace,
+    method: Method,
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult {
+    // axum answers HEAD with the GET handler; here that would claim the
+    // handoff (a link prefetcher could take work nobody sees).
+    if method == Method::HEAD {
+        let mut problem = Problem::new(
+            ProblemCode::MethodNotAllowed,
+            "HEAD would claim the handoff; catch with GET or POST",
+        );
+        problem.allow = Some(HeaderValue::from_static("GET,POST"));
+        return Err(problem);
+    }
     claim(&app, &workspace, handoff_id(id)?).await
 }
 

@@ -295,7 +295,7 @@ impl IntoResponse for Problem {
 /// Turns every error response that is not yet a problem (axum's own 404s, 405s
 /// and 413s, a caught panic's 500) into one, so that no error leaves the relay
 /// without a stable code.
-pub(crate) async fn problems_only(response: Response) -> Response {
+pub(crate) fn problems_only(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
