@@ -19,7 +19,8 @@ pub const DEFAULT_CONNECTIONS: u32 = 16;
 ///
 /// The pool holds up to `connections`: every write is its own commit, and
 /// PostgreSQL flushes the WAL of concurrent commits together, so the more
-/// commits can be in flight, the more share one fsync (the benchmark uses 64).
+/// commits can be in flight, the more share one fsync (on 2 cores, 8 to 64
+/// measured the same: benchmarks/README.md).
 pub(crate) async fn connect(url: &str, connections: u32) -> Result<PgPool, StoreError> {
     let options: PgConnectOptions = url.parse()?;
     Ok(PgPoolOptions::new()
