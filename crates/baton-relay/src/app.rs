@@ -82,8 +82,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
 ///
 /// The layers wrap the router once, as one tower stack, rather than through
 /// `Router::layer`, which wraps every route in each layer and so, per request
-/// and per layer, clones a boxed service and boxes its future (a fifth of the
-/// HTTP threads' time at 64 clients).
+/// and per layer, clones a boxed service and boxes its future (about a quarter
+/// of the HTTP threads' time at 64 clients: benchmarks/README.md).
 pub(crate) fn router(
     state: AppState,
     routes: Router<AppState>,
