@@ -59,7 +59,7 @@ pub(crate) struct ServeArgs {
     /// The most PostgreSQL connections this relay opens (size the server's
     /// `max_connections` for every relay sharing it).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_POSTGRES_CONNECTIONS,
-          value_parser = clap::value_parser!(u32).range(1..=1000))]
+          value_parser = clap::value_parser!(u32).range(2..=1000))]
     db_connections: u32,
 }
 

@@ -2113,3 +2113,61 @@ async fn no_bad_request_changes_anything() {
         );
     }
 }
+
+/// PostgreSQL only: connections cut while the relay is quiet (a database
+/// restart, a proxy's idle timeout) are replaced before a request uses them,
+/// the writers' and the readers' alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_cut_while_quiet_are_replaced() {
+    let Some(url) = common::postgres_url() else {
+        return;
+    };
+    let (database, dir) = common::fresh_database().await;
+    let name = common::unique("cut_");
+    let baton_relay::Database::Postgres(relay_url) = database else {
+        unreachable!("a PostgreSQL URL makes a PostgreSQL database");
+    };
+    let database = baton_relay::Database::Postgres(format!("{relay_url}&application_name={name}"));
+    let r = start_on(database, dir, Arc::new(ManualClock::starting_now()), |_| {}).await;
+    let t = r.token().await;
+    let before = r.pass(&t, &json!({"task": "before the cut"})).await;
+    assert_eq!(r.status(&t, &before).await["status"], "pending");
+
+    let admin = sqlx::PgPool::connect(&url).await.expect("connect");
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = $1) AS t",
+    )
+    .bind(&name)
+    .fetch_one(&admin)
+    .await
+    .expect("terminate the relay's connections");
+    admin.close().await;
+    assert!(cut >= 2, "the relay's connections were found ({cut})");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // More writes at once than the relay has writers, so every one is used.
+    let mut passes = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let (client, url, t) = (r.client.clone(), r.url.clone(), t.clone());
+        passes.spawn(async move {
+            let reply = client
+                .post(format!("{url}/api/pass"))
+                .bearer_auth(t)
+                .body(json!({"task": format!("after the cut {n}")}).to_string())
+                .send()
+                .await
+                .expect("pass");
+            (
+                reply.status().as_u16(),
+                reply.text().await.unwrap_or_default(),
+            )
+        });
+    }
+    while let Some(reply) = passes.join_next().await {
+        let (status, text) = reply.expect("the pass task");
+        assert_eq!(status, 201, "{text}");
+    }
+    assert_eq!(r.status(&t, &before).await["status"], "pending");
+    r.catch(&t, &before).await.ok(200);
+}

@@ -3,8 +3,9 @@
 //!
 //! Every state change is one [`WriteOp`] whose statements re-check the state
 //! they depend on, so concurrent requests (in one process or in several sharing
-//! the database) cannot both win. On PostgreSQL each runs on a pooled
-//! connection (PostgreSQL itself flushes concurrent commits together). On
+//! the database) cannot both win. On PostgreSQL each is its own commit on one
+//! of the writer tasks' connections (PostgreSQL itself flushes concurrent
+//! commits together; see `postgres.rs`). On
 //! SQLite they go to one writer task that commits every pending write in one
 //! transaction, so one fsync makes a whole batch durable (see `sqlite.rs`).
 
@@ -75,6 +76,9 @@ pub enum StoreError {
     /// SQLite refused or failed (the writer's connection).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// No connection was free in time (PostgreSQL): the write was not made.
+    #[error("the database is busy: no connection was free in time")]
+    Busy,
     /// The store was closed (the server is stopping).
     #[error("the database is closed")]
     Closed,
@@ -96,7 +100,11 @@ enum Backend {
         readers: SqlitePool,
         writer: sqlite::Writer,
     },
-    Postgres(PgPool),
+    /// Readers share a small pool; writes go to the writer tasks.
+    Postgres {
+        readers: PgPool,
+        writers: postgres::Writers,
+    },
 }
 
 /// Runs `$body` with `$p` bound to the pool that reads; the body is compiled
@@ -105,7 +113,7 @@ macro_rules! on_reader {
     ($store:expr, $p:ident => $body:expr) => {
         match &$store.backend {
             Backend::Sqlite { readers: $p, .. } => $body,
-            Backend::Postgres($p) => $body,
+            Backend::Postgres { readers: $p, .. } => $body,
         }
     };
 }
@@ -573,8 +581,9 @@ impl Store {
         Store::open_with(database, DEFAULT_POSTGRES_CONNECTIONS).await
     }
 
-    /// [`Store::open`] with a PostgreSQL pool of at most `postgres_connections`
-    /// (ignored for SQLite, which writes through one connection).
+    /// [`Store::open`] with `postgres_connections` connections to PostgreSQL
+    /// (at least two: a quarter read, the rest write; ignored for SQLite,
+    /// which writes through one connection).
     ///
     /// # Errors
     ///
@@ -595,9 +604,9 @@ impl Store {
                 }
             }
             Database::Postgres(url) => {
-                let pool = postgres::connect(url, postgres_connections).await?;
-                migrator.run(&pool).await?;
-                Backend::Postgres(pool)
+                let (readers, writers) = postgres::connect(url, postgres_connections).await?;
+                migrator.run(&readers).await?;
+                Backend::Postgres { readers, writers }
             }
         };
         Ok(Store { backend })
@@ -610,26 +619,19 @@ impl Store {
                 writer.close().await;
                 readers.close().await;
             }
-            Backend::Postgres(pool) => pool.close().await,
+            Backend::Postgres { readers, writers } => {
+                writers.close().await;
+                readers.close().await;
+            }
         }
     }
 
     /// Runs a state change: on SQLite through the writer (committed with the
-    /// other pending writes), on PostgreSQL on a pooled connection.
+    /// other pending writes), on PostgreSQL by the next free writer task.
     pub(crate) async fn write(&self, op: WriteOp) -> Result<WriteResult, StoreError> {
         match &self.backend {
             Backend::Sqlite { writer, .. } => writer.submit(op).await,
-            Backend::Postgres(pool) => {
-                if op.is_compound() {
-                    let mut tx = pool.begin().await?;
-                    let result = apply_postgres(&mut tx, &op).await?;
-                    tx.commit().await?;
-                    Ok(result)
-                } else {
-                    let mut connection = pool.acquire().await?;
-                    Ok(apply_postgres(&mut connection, &op).await?)
-                }
-            }
+            Backend::Postgres { writers, .. } => writers.submit(op).await,
         }
     }
 
