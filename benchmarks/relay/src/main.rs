@@ -13,8 +13,8 @@
 //! Options: `--seconds N` (measured, default 10), `--warmup N` (default 2),
 //! `--clients N` (default 64), `--only bare,sqlite,postgres`, `--log` (the
 //! relay's request log on, written to stderr), `--workers N` (the servers'
-//! worker threads, default 2), `--pg-connections N` (the relay's PostgreSQL
-//! pool; default the relay's own default, 16).
+//! worker threads, default 2), `--pg-connections N` (the relay's
+//! `--db-connections`; default the relay's own default, 16).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -278,9 +278,9 @@ fn run(target: &Target, o: &Options) -> Result<Result_, AnyError> {
             };
             let mut config = Config::new(database);
             config.log_requests = log;
-            // The relay's default pool (16) unless told otherwise: 64, one
-            // connection per client, was no faster (more backends on the
-            // same two cores).
+            // The relay's default (16 connections) unless told otherwise: a
+            // pool of 64, one connection per client, was no faster (more
+            // backends on the same two cores).
             if let Some(n) = pg_connections {
                 config.postgres_connections = n;
             }
