@@ -86,7 +86,6 @@ enum Message {
 #[derive(Debug, Clone)]
 pub(crate) struct Writers {
     queue: flume::Sender<Message>,
-    count: u32,
 }
 
 impl Writers {
@@ -97,7 +96,7 @@ impl Writers {
             let connection = options.connect().await?;
             tokio::spawn(work(options.clone(), connection, messages.clone()));
         }
-        Ok(Writers { queue, count })
+        Ok(Writers { queue })
     }
 
     /// Runs `op` on the next free writer (in a transaction when it is more
@@ -116,7 +115,10 @@ impl Writers {
     /// ended, the queue has no receiver).
     pub(crate) async fn close(&self) {
         let mut ended = Vec::new();
-        for _ in 0..self.count {
+        // One `Close` per writer still running: a writer that ended early
+        // (its task panicked) dropped its receiver, and a `Close` meant for
+        // it would never be taken.
+        for _ in 0..self.queue.receiver_count() {
             let (done, end) = oneshot::channel();
             if self.queue.send_async(Message::Close(done)).await.is_err() {
                 break;
