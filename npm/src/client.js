@@ -83,9 +83,12 @@ export class BatonClient {
       init.headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
+    // Called without a receiver: a browser's fetch throws "Illegal invocation"
+    // for any `this` but the window (or none), and `this.#fetch(...)` would pass the client.
+    const fetch = this.#fetch;
     let response;
     try {
-      response = await this.#fetch(url, init);
+      response = await fetch(url, init);
     } catch (err) {
       throw new RelayError(0, { code: 'unreachable', title: 'relay unreachable', detail: `${method} ${url}: ${err?.message ?? err}` });
     }
