@@ -4,7 +4,9 @@
 //       (npm/src/browser.js) via npm/test/browser.html,
 //   (b) the playground (npm/playground/): validation errors with their paths,
 //       the patched baton, the Markdown and its token estimate,
-//   (c) writes a screenshot of the playground to npm/test/output/playground.png.
+//   (c) writes a screenshot of the playground to npm/test/output/playground.png,
+//   (d) the relay client in a page calling a `baton serve` on another origin
+//       (another port) started with `--cors-origin` for the page's origin.
 // Any page error, console error, failed or off-host request fails the run.
 // Exits non-zero on failure; never waits longer than OVERALL_TIMEOUT_MS.
 //
@@ -18,6 +20,7 @@ import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import * as api from '../src/node.js';
+import { startRelay } from './relay-server.js';
 
 const OVERALL_TIMEOUT_MS = 120_000;
 const STEP_TIMEOUT_MS = 30_000;
@@ -318,11 +321,68 @@ async function checkPlayground(context, origin) {
   await page.close();
 }
 
+// ---------------------------------------------------------------- relay
+
+/**
+ * A full pass → catch → done → wait through the relay client in a page whose
+ * origin differs from the relay's (another port), which only works because the
+ * relay answers the preflights and sends the CORS headers; then a refused call,
+ * whose problem document the page can read for the same reason.
+ */
+async function checkRelayFromPage(context, origin, relay) {
+  const page = await openPage(context, origin, 'relay page');
+  await page.goto(`${origin}/npm/playground/`);
+  const seen = await page.evaluate(
+    async ({ url, token, baton }) => {
+      const { default: Baton, RelayError, createBaton } = await import('/npm/src/browser.js');
+      const client = new Baton(token, { baseUrl: url });
+      const handoff = await client.pass(
+        { task: 'Review from a page', baton: createBaton(baton, { stage: 'planner' }), to: 'reviewer' },
+        { idempotencyKey: 'page-1' },
+      );
+      const job = await client.catch(handoff.pickup_url);
+      await client.done(job.baton_id, {
+        output: { verdict: 'ship it' },
+        baton_patch: { decision_log: { add: ['Reviewed in a browser'] } },
+        stage: 'reviewer',
+      });
+      const final = await client.wait(handoff.baton_id);
+      let refused = null;
+      try {
+        await client.done(job.baton_id, { output: { verdict: 'changed my mind' } });
+      } catch (err) {
+        refused = { isRelayError: err instanceof RelayError, status: err.status, code: err.code };
+      }
+      return { handoff, job, final, refused, location: location.origin };
+    },
+    { url: relay.url, token: relay.token, baton: SEED_BATON },
+  );
+  await page.close();
+  check(seen.location === origin && seen.location !== relay.url, `relay page: not cross-origin (${seen.location} vs ${relay.url})`);
+  check(seen.handoff.status === 'pending' && seen.handoff.pickup_url.startsWith(`${relay.url}/api/catch/`), `relay page: pass answered ${show(seen.handoff)}`);
+  check(seen.job.task === 'Review from a page' && seen.job.status === 'caught', `relay page: catch answered ${show(seen.job)}`);
+  check(seen.final.status === 'done' && show(seen.final.output) === show({ verdict: 'ship it' }), `relay page: final status ${show(seen.final)}`);
+  const history = seen.final.baton?.history ?? [];
+  check(
+    history.length === 2 && history[1].stage === 'reviewer' && seen.final.baton.decision_log.includes('Reviewed in a browser'),
+    `relay page: the patched baton lacks the reviewer's entry: ${show(seen.final.baton)}`,
+  );
+  check(
+    seen.refused?.isRelayError && seen.refused.status === 409 && seen.refused.code === 'already_done',
+    `relay page: a different second done should be a readable 409 already_done, got ${show(seen.refused)}`,
+  );
+  // The 409 itself is what the last step asked for, not a problem.
+  const expected = (p) => p.startsWith('relay page: ') && p.includes('409');
+  for (let i = problems.length - 1; i >= 0; i -= 1) if (expected(problems[i])) problems.splice(i, 1);
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(state) {
   state.server = await startServer();
   const origin = `http://127.0.0.1:${state.server.address().port}`;
+  state.relay = await startRelay('sqlite', ['--cors-origin', origin]);
+  const relayOrigin = new URL(state.relay.url).origin;
   state.profile = mkdtempSync(join(tmpdir(), 'baton-chromium-'));
   state.context = await chromium.launchPersistentContext(state.profile, {
     executablePath: CHROMIUM,
@@ -342,9 +402,9 @@ async function main(state) {
   });
   const context = state.context;
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  // Nothing may come from anywhere but this server.
+  // Nothing may come from anywhere but this server and the relay.
   await context.route(
-    (url) => url.origin !== origin && url.protocol !== 'data:',
+    (url) => url.origin !== origin && url.origin !== relayOrigin && url.protocol !== 'data:',
     (route) => {
       problems.push(`request off localhost: ${route.request().url()}`);
       return route.abort();
@@ -353,10 +413,11 @@ async function main(state) {
 
   const vectors = await runVectors(context, origin);
   await checkPlayground(context, origin);
+  await checkRelayFromPage(context, origin, state.relay);
   check(problems.length === 0, `problems on the pages:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const version = context.browser()?.version() ?? /Chrome\/([\d.]+)/.exec(vectors.userAgent)?.[1] ?? vectors.userAgent;
-  return `browser: ${vectors.total} vectors passed in Chromium ${version}; playground ok; screenshot ${relative(ROOT, SCREENSHOT)}`;
+  return `browser: ${vectors.total} vectors passed in Chromium ${version}; playground ok; relay client across origins ok; screenshot ${relative(ROOT, SCREENSHOT)}`;
 }
 
 async function cleanup(state) {
@@ -364,6 +425,7 @@ async function cleanup(state) {
     await Promise.race([state.context.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
   }
   if (state.server) await Promise.race([stopServer(state.server), new Promise((r) => setTimeout(r, 5_000))]);
+  state.relay?.stop();
   if (state.profile) rmSync(state.profile, { recursive: true, force: true });
 }
 

@@ -15,8 +15,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The storage backends to test on: SQLite always, PostgreSQL when one is given. */
 export const backends = ['sqlite', ...(process.env.BATON_TEST_DATABASE_URL ? ['postgres'] : [])];
 
-/** `{url, token, stop()}` once the relay is listening on `backend`. */
-export async function startRelay(backend = 'sqlite') {
+/** `{url, token, stop()}` once the relay is listening on `backend`; `flags` go to `baton serve`. */
+export async function startRelay(backend = 'sqlite', flags = []) {
   const bin = process.env.BATON_BIN ?? join(root, 'target/debug/baton');
   const dataDir = mkdtempSync(join(tmpdir(), 'baton-relay-'));
   let storage = ['--data-dir', dataDir];
@@ -26,7 +26,7 @@ export async function startRelay(backend = 'sqlite') {
     const made = execFileSync(bin, ['--json', 'token', 'create', '--workspace', `client-${randomUUID()}`, ...storage]);
     given = JSON.parse(made).token;
   }
-  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', ...storage], {
+  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', ...storage, ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use baton_relay::{
-    create_token, Clock, Config, Database, Relay, Store, SystemClock, DEFAULT_MAX_BODY,
-    DEFAULT_POSTGRES_CONNECTIONS,
+    create_token, AllowedOrigins, Clock, Config, Database, Relay, Store, SystemClock,
+    DEFAULT_MAX_BODY, DEFAULT_POSTGRES_CONNECTIONS,
 };
 use clap::{Args, Subcommand};
 
@@ -61,6 +61,31 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_POSTGRES_CONNECTIONS,
           value_parser = clap::value_parser!(u32).range(2..=1000))]
     db_connections: u32,
+    /// A web origin (http(s)://host[:port]) whose pages may call the API from a
+    /// browser, or `*` for any; repeat for several (default: $BATON_CORS_ORIGINS,
+    /// comma-separated, else none).
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
+}
+
+impl ServeArgs {
+    /// The `--cors-origin` values, else `$BATON_CORS_ORIGINS`'s.
+    fn cors(&self) -> Result<AllowedOrigins, Failure> {
+        let from_env;
+        let values = if self.cors_origins.is_empty() {
+            from_env = std::env::var("BATON_CORS_ORIGINS").unwrap_or_default();
+            from_env
+                .split(',')
+                .filter(|v| !v.trim().is_empty())
+                .collect()
+        } else {
+            self.cors_origins
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        };
+        AllowedOrigins::parse(&values).map_err(|e| Failure::Usage(format!("--cors-origin: {e}")))
+    }
 }
 
 /// `baton token ...`.
@@ -101,7 +126,9 @@ pub(crate) fn serve(args: ServeArgs) -> Result<Output, Failure> {
             )));
         }
     }
+    let cors = args.cors()?;
     let mut config = Config::new(args.storage.database()?);
+    config.cors = cors;
     config.public_url = args.public_url;
     config.max_body = args.max_body;
     config.log_requests = !args.no_request_log;

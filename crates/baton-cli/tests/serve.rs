@@ -204,6 +204,37 @@ fn serve_refuses_bad_flags_with_exit_2() {
     }
 }
 
+#[test]
+fn serve_refuses_a_cors_origin_that_is_not_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let cases: [(&[&str], Option<&str>, &str); 3] = [
+        (&["--cors-origin", "http://app.example/"], None, "trailing"),
+        (
+            &["--cors-origin", "*", "--cors-origin", "http://app.example"],
+            None,
+            "alone",
+        ),
+        (&[], Some("http://ok.example, app.example"), "http://"),
+    ];
+    for (flags, env, reason) in cases {
+        let mut command = Command::new(BATON);
+        command.args(["serve", "--data-dir", d]).args(flags);
+        if let Some(env) = env {
+            command.env("BATON_CORS_ORIGINS", env);
+        }
+        let out = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?} {env:?}: {stderr}");
+        assert!(
+            stderr.contains("--cors-origin") && stderr.contains(reason),
+            "{stderr}"
+        );
+    }
+    // Refused before anything is opened: no database was made.
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handoffs_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();

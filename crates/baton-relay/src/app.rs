@@ -13,6 +13,7 @@ use axum::Router;
 use tokio::sync::Notify;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
@@ -77,8 +78,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::openapi))
 }
 
-/// The whole service: routes, auth, body limit, and the layers that make every
-/// error a problem document.
+/// The whole service: routes, CORS when configured, auth, body limit, and the
+/// layers that make every error a problem document.
 ///
 /// The layers wrap the router once, as one tower stack, rather than through
 /// `Router::layer`, which wraps every route in each layer and so, per request
@@ -88,14 +89,17 @@ pub(crate) fn router(
     state: AppState,
     routes: Router<AppState>,
     max_body: usize,
+    cors: Option<CorsLayer>,
     log: Option<RequestLog>,
 ) -> Router {
     let routes = routes.fallback(api::no_route).with_state(state.clone());
-    // Outermost first: every error becomes a problem document, a panic
-    // becomes a 500, the token is checked before the body size (axum's
-    // `from_fn` takes a plain `Body`, so it sits outside the limit), the body
-    // size before the handler.
+    // Outermost first: CORS answers preflights (which carry no token) and
+    // adds its headers to every answer, problems included; every error
+    // becomes a problem document, a panic becomes a 500, the token is checked
+    // before the body size (axum's `from_fn` takes a plain `Body`, so it sits
+    // outside the limit), the body size before the handler.
     let service = ServiceBuilder::new()
+        .option_layer(cors)
         .map_response(|response: Response<_>| problems_only(response.into_response()))
         .layer(CatchPanicLayer::custom(|_panic| {
             eprintln!("baton: a request handler panicked (a bug)");

@@ -30,6 +30,7 @@ mod api;
 mod app;
 mod auth;
 mod clock;
+mod cors;
 mod ids;
 mod log;
 pub mod model;
@@ -48,6 +49,7 @@ use tokio::sync::Notify;
 
 pub use auth::{check_workspace, create_token, TokenError};
 pub use clock::{format_ms, Clock, ManualClock, SystemClock};
+pub use cors::{AllowedOrigins, InvalidOrigin};
 pub use openapi::document as openapi_document;
 pub use problem::{FieldIssue, Problem, ProblemBody, ProblemCode, PROBLEM_JSON};
 pub use store::{Database, Store, StoreError, DEFAULT_POSTGRES_CONNECTIONS, SQLITE_FILE_NAME};
@@ -79,10 +81,13 @@ pub struct Config {
     pub log_requests: bool,
     /// The most PostgreSQL connections this process opens.
     pub postgres_connections: u32,
+    /// The web origins whose pages may call the API from a browser (CORS).
+    pub cors: AllowedOrigins,
 }
 
 impl Config {
-    /// The defaults: system clock, 1 MiB bodies, 500 ms polls, a sweep a minute, no request log.
+    /// The defaults: system clock, 1 MiB bodies, 500 ms polls, a sweep a
+    /// minute, no request log, no cross-origin access.
     pub fn new(database: Database) -> Config {
         Config {
             database,
@@ -93,6 +98,7 @@ impl Config {
             sweep_interval: Duration::from_secs(60),
             log_requests: false,
             postgres_connections: DEFAULT_POSTGRES_CONNECTIONS,
+            cors: AllowedOrigins::None,
         }
     }
 }
@@ -107,6 +113,7 @@ impl std::fmt::Debug for Config {
             .field("sweep_interval", &self.sweep_interval)
             .field("log_requests", &self.log_requests)
             .field("postgres_connections", &self.postgres_connections)
+            .field("cors", &self.cors)
             .finish_non_exhaustive()
     }
 }
@@ -191,7 +198,13 @@ impl Relay {
         } else {
             None
         };
-        let router = app::router(state.clone(), routes, self.config.max_body, log.clone());
+        let router = app::router(
+            state.clone(),
+            routes,
+            self.config.max_body,
+            self.config.cors.layer(),
+            log.clone(),
+        );
         let sweeper = tokio::spawn(sweep_forever(
             self.store.clone(),
             self.config.clock.clone(),
