@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use baton_relay::{
-    create_token, AllowedOrigins, Clock, Config, Database, Relay, Store, SystemClock,
-    DEFAULT_MAX_BODY, DEFAULT_POSTGRES_CONNECTIONS,
+    create_token, format_ms, list_tokens, revoke_token, AllowedOrigins, Clock, Config, Database,
+    Relay, Store, SystemClock, TokenInfo, DEFAULT_MAX_BODY, DEFAULT_POSTGRES_CONNECTIONS,
 };
 use clap::{Args, Subcommand};
 
@@ -99,6 +99,24 @@ pub(crate) enum TokenCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// List the stored tokens (their ids, workspaces and creation times; never the tokens).
+    List {
+        /// Only this workspace's tokens.
+        #[arg(long)]
+        workspace: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Delete a token; a relay that used it in the last minute accepts it until then.
+    Revoke {
+        /// The token itself, its id from `baton token list` (8 or more of its
+        /// hex digits), or `-` to read either from stdin (keeps a token out of
+        /// the shell's history).
+        #[arg(value_name = "TOKEN_OR_ID")]
+        token_or_id: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -187,27 +205,78 @@ async fn stop_signal() {
     }
 }
 
-/// `baton token create`: prints the token (or `{"workspace", "token"}` with `--json`).
+/// `baton token ...`: `create` prints the new token (or `{"workspace", "token"}`
+/// with `--json`), `list` the stored tokens, `revoke` what it deleted.
 pub(crate) fn token(command: TokenCommand, json: bool) -> Result<Output, Failure> {
-    let TokenCommand::Create { workspace, storage } = command;
+    let (storage, op) = match command {
+        TokenCommand::Create { workspace, storage } => (storage, TokenOp::Create(workspace)),
+        TokenCommand::List { workspace, storage } => (storage, TokenOp::List(workspace)),
+        TokenCommand::Revoke {
+            token_or_id,
+            storage,
+        } => (storage, TokenOp::Revoke(read_token_arg(token_or_id)?)),
+    };
     let database = storage.database()?;
-    let token = runtime()?.block_on(async {
+    let done = runtime()?.block_on(async {
         let store = Store::open(&database)
             .await
             .map_err(|e| Failure::Usage(format!("cannot open the database: {e}")))?;
-        let token = create_token(&store, &workspace, SystemClock.now_ms())
-            .await
-            .map_err(|e| Failure::Usage(e.to_string()));
+        let done = match &op {
+            TokenOp::Create(workspace) => create_token(&store, workspace, SystemClock.now_ms())
+                .await
+                .map(|token| TokenDone::Created(workspace.clone(), token)),
+            TokenOp::List(workspace) => list_tokens(&store, workspace.as_deref())
+                .await
+                .map(TokenDone::Listed),
+            TokenOp::Revoke(given) => revoke_token(&store, given).await.map(TokenDone::Revoked),
+        }
+        .map_err(|e| Failure::Usage(e.to_string()));
         store.close().await;
-        token
+        done
     })?;
-    let stdout = if json {
-        baton_core::to_json(
-            &serde_json::json!({"workspace": workspace, "token": token}),
-            false,
-        ) + "\n"
-    } else {
-        token + "\n"
+    let info = |t: &TokenInfo| serde_json::json!({"id": t.id, "workspace": t.workspace, "created_at": format_ms(t.created_at)});
+    let line = |t: &TokenInfo| format!("{}  {}  {}\n", t.id, format_ms(t.created_at), t.workspace);
+    let stdout = match (done, json) {
+        (TokenDone::Created(_, token), false) => token + "\n",
+        (TokenDone::Created(workspace, token), true) => {
+            baton_core::to_json(
+                &serde_json::json!({"workspace": workspace, "token": token}),
+                false,
+            ) + "\n"
+        }
+        (TokenDone::Listed(tokens), false) => tokens.iter().map(line).collect(),
+        (TokenDone::Listed(tokens), true) => {
+            let tokens: Vec<_> = tokens.iter().map(info).collect();
+            baton_core::to_json(&serde_json::json!({ "tokens": tokens }), false) + "\n"
+        }
+        (TokenDone::Revoked(t), false) => format!("revoked {}", line(&t)),
+        (TokenDone::Revoked(t), true) => {
+            baton_core::to_json(&serde_json::json!({"revoked": info(&t)}), false) + "\n"
+        }
     };
     Ok(Output::ok(stdout))
+}
+
+enum TokenOp {
+    Create(String),
+    List(Option<String>),
+    Revoke(String),
+}
+
+enum TokenDone {
+    /// The workspace and the new token.
+    Created(String, String),
+    Listed(Vec<TokenInfo>),
+    Revoked(TokenInfo),
+}
+
+/// `revoke`'s argument, read from stdin when it is `-`.
+fn read_token_arg(arg: String) -> Result<String, Failure> {
+    if arg != "-" {
+        return Ok(arg);
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+        .map_err(|e| Failure::Usage(format!("cannot read the token from stdin: {e}")))?;
+    Ok(text.trim().to_owned())
 }

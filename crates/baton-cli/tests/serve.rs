@@ -184,6 +184,96 @@ fn token_create_prints_a_new_token_once() {
     assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: invalid workspace name"));
 }
 
+/// `baton token ARGS --data-dir D`, with `stdin`; (exit code, stdout, stderr).
+fn token_cmd(args: &[&str], d: &str, stdin: &str) -> (Option<i32>, String, String) {
+    use std::io::Write as _;
+    let mut child = Command::new(BATON)
+        .arg("token")
+        .args(args)
+        .args(["--data-dir", d])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn token_list_shows_ids_never_tokens_and_revoke_deletes_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let a1 = token_create("team-a", &["--data-dir", d]);
+    let a2 = token_create("team-a", &["--data-dir", d]);
+    let b = token_create("team-b", &["--data-dir", d]);
+
+    let (code, all, _) = token_cmd(&["list"], d, "");
+    assert_eq!(code, Some(0));
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 3, "{all}");
+    for line in &lines {
+        let fields: Vec<&str> = line.split("  ").collect();
+        assert_eq!(fields.len(), 3, "id, creation time, workspace: {line}");
+        assert!(fields[0].len() == 12 && fields[0].bytes().all(|c| c.is_ascii_hexdigit()));
+        assert!(fields[1].ends_with('Z'), "{line}");
+    }
+    for token in [&a1, &a2, &b] {
+        assert!(!all.contains(&token[6..]), "a token was shown: {all}");
+    }
+
+    let out = Command::new(BATON)
+        .args([
+            "--json",
+            "token",
+            "list",
+            "--workspace",
+            "team-a",
+            "--data-dir",
+            d,
+        ])
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let team_a = listed["tokens"].as_array().unwrap();
+    assert_eq!(team_a.len(), 2);
+    assert!(team_a.iter().all(|t| t["workspace"] == "team-a"));
+
+    // By the token, read from stdin so that it stays out of the arguments.
+    let (code, revoked, err) = token_cmd(&["revoke", "-"], d, &format!("{a1}\n"));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(revoked.starts_with("revoked ") && revoked.trim_end().ends_with("team-a"));
+    let id_a1 = team_a[0]["id"].as_str().unwrap();
+    assert!(
+        revoked.contains(id_a1),
+        "the oldest team-a token: {revoked}"
+    );
+    // By id.
+    let id_a2 = team_a[1]["id"].as_str().unwrap();
+    let (code, _, err) = token_cmd(&["revoke", id_a2], d, "");
+    assert_eq!(code, Some(0), "{err}");
+    let (_, left, _) = token_cmd(&["list"], d, "");
+    assert_eq!(left.lines().count(), 1, "{left}");
+    assert!(left.trim_end().ends_with("team-b"));
+
+    let (code, _, err) = token_cmd(&["revoke", id_a2], d, "");
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error: no token with id"), "{err}");
+    let (code, _, err) = token_cmd(&["revoke", "abc"], d, "");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("neither a token"), "{err}");
+}
+
 #[test]
 fn serve_refuses_bad_flags_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();

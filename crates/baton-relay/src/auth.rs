@@ -132,6 +132,96 @@ pub enum TokenError {
     /// No randomness.
     #[error(transparent)]
     Random(#[from] ids::RandomError),
+    /// [`revoke_token`] was given neither a token nor a token id.
+    #[error("`{0}` is neither a token (`baton_` and 43 characters) nor a token id (8 to 64 hex digits, as `baton token list` shows)")]
+    NotATokenOrId(String),
+    /// No stored token has this token or id.
+    #[error("no token {0} is stored")]
+    NoSuchToken(String),
+    /// A token id prefix that more than one stored token starts with.
+    #[error("the token id {0} is ambiguous ({1} tokens start with it): give more digits")]
+    AmbiguousId(String, usize),
+}
+
+/// How many hex digits of a token's SHA-256 `baton token list` shows as its id.
+pub const TOKEN_ID_LEN: usize = 12;
+
+/// The shortest token id prefix [`revoke_token`] accepts.
+const MIN_ID_LEN: usize = 8;
+
+/// A stored token as the command line shows it: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The first [`TOKEN_ID_LEN`] hex digits of the token's SHA-256.
+    pub id: String,
+    /// The workspace the token opens.
+    pub workspace: String,
+    /// When it was made, in ms since the Unix epoch.
+    pub created_at: i64,
+}
+
+impl TokenInfo {
+    fn new((hash, workspace, created_at): (String, String, i64)) -> TokenInfo {
+        TokenInfo {
+            id: hash.get(..TOKEN_ID_LEN).unwrap_or(&hash).to_owned(),
+            workspace,
+            created_at,
+        }
+    }
+}
+
+/// The stored tokens, of one workspace when given, oldest first.
+///
+/// # Errors
+///
+/// [`TokenError`] for a bad workspace name or a failed database.
+pub async fn list_tokens(
+    store: &Store,
+    workspace: Option<&str>,
+) -> Result<Vec<TokenInfo>, TokenError> {
+    if let Some(w) = workspace.filter(|w| !check_workspace(w)) {
+        return Err(TokenError::Workspace(w.to_owned()));
+    }
+    let rows = store.tokens("", workspace).await?;
+    Ok(rows.into_iter().map(TokenInfo::new).collect())
+}
+
+/// Deletes a token, named by the token itself or by a prefix of its id (at
+/// least 8 hex digits) that no other token shares; returns what it deleted.
+/// A relay that used the token in the last [`CACHE_TTL`] keeps accepting it
+/// until then.
+///
+/// # Errors
+///
+/// [`TokenError::NotATokenOrId`], [`TokenError::NoSuchToken`],
+/// [`TokenError::AmbiguousId`], or a failed database.
+pub async fn revoke_token(store: &Store, token_or_id: &str) -> Result<TokenInfo, TokenError> {
+    let given = token_or_id.trim();
+    let (prefix, shown) = if ids::is_token_shaped(given) {
+        (sha256_hex(given), "with that value".to_owned())
+    } else if (MIN_ID_LEN..=64).contains(&given.len())
+        && given.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        let id = given.to_ascii_lowercase();
+        let shown = format!("with id {id}");
+        (id, shown)
+    } else if given.starts_with("baton_") {
+        // Near enough to a token to be one mistyped: never echo it.
+        return Err(TokenError::NotATokenOrId("baton_…".to_owned()));
+    } else {
+        return Err(TokenError::NotATokenOrId(given.to_owned()));
+    };
+    let mut found = store.tokens(&prefix, None).await?;
+    let row = match found.len() {
+        0 => return Err(TokenError::NoSuchToken(shown)),
+        1 => found.swap_remove(0),
+        n => return Err(TokenError::AmbiguousId(prefix, n)),
+    };
+    if !store.delete_token(&row.0).await? {
+        // Deleted by someone else between the lookup and now.
+        return Err(TokenError::NoSuchToken(shown));
+    }
+    Ok(TokenInfo::new(row))
 }
 
 /// Whether `name` is a workspace name: 1 to 64 ASCII letters, digits, `.`, `_`

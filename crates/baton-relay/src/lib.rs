@@ -47,7 +47,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-pub use auth::{check_workspace, create_token, TokenError};
+pub use auth::{
+    check_workspace, create_token, list_tokens, revoke_token, TokenError, TokenInfo, TOKEN_ID_LEN,
+};
 pub use clock::{format_ms, Clock, ManualClock, SystemClock};
 pub use cors::{AllowedOrigins, InvalidOrigin};
 pub use openapi::document as openapi_document;

@@ -308,6 +308,8 @@ pub(crate) enum WriteOp {
         workspace: String,
         now: i64,
     },
+    /// Delete a token by its hash.
+    RevokeToken { hash: String },
     /// Delete what ended at or before `cutoff`.
     Sweep { cutoff: i64 },
 }
@@ -328,6 +330,8 @@ pub(crate) enum WriteResult {
     Finished(Finished),
     Completed(bool),
     Token,
+    /// Whether a token was deleted.
+    Revoked(bool),
     Swept(u64),
 }
 
@@ -399,6 +403,9 @@ const COMPLETE_SQL: &str = concat!(
 /// Stores a token's hash.
 const INSERT_TOKEN_SQL: &str =
     "INSERT INTO tokens (hash, workspace, created_at) VALUES ($1, $2, $3)";
+
+/// Deletes a token by its hash.
+const DELETE_TOKEN_SQL: &str = "DELETE FROM tokens WHERE hash = $1";
 
 /// Deletes the idempotency keys of what the sweeper deletes.
 static SWEEP_KEYS_SQL: LazyLock<String> = LazyLock::new(|| {
@@ -529,6 +536,14 @@ async fn apply_postgres(
                 .execute(&mut *c)
                 .await?;
             Ok(WriteResult::Token)
+        }
+        WriteOp::RevokeToken { hash } => {
+            let n = sqlx::query(DELETE_TOKEN_SQL)
+                .bind(hash)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+            Ok(WriteResult::Revoked(n > 0))
         }
         WriteOp::Sweep { cutoff } => {
             sqlx::query(&SWEEP_KEYS_SQL)
@@ -704,6 +719,47 @@ impl Store {
         })
         .await
         .map(|_| ())
+    }
+
+    /// Deletes the token with this hash; whether there was one.
+    pub(crate) async fn delete_token(&self, hash: &str) -> Result<bool, StoreError> {
+        match self
+            .write(WriteOp::RevokeToken {
+                hash: hash.to_owned(),
+            })
+            .await?
+        {
+            WriteResult::Revoked(deleted) => Ok(deleted),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The stored tokens whose hash starts with `prefix` (lowercase hex), in
+    /// `workspace` when given, oldest first: (hash, workspace, created_at).
+    pub(crate) async fn tokens(
+        &self,
+        prefix: &str,
+        workspace: Option<&str>,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        // `substr` rather than LIKE: the prefix is plain text on both databases.
+        const SQL: &str = "SELECT hash, workspace, created_at FROM tokens \
+            WHERE substr(hash, 1, $1) = $2 AND (CAST($3 AS TEXT) IS NULL OR workspace = $3) \
+            ORDER BY created_at, hash";
+        let length = i32::try_from(prefix.len()).unwrap_or(i32::MAX);
+        let rows = on_reader!(self, p => {
+            let mut out = Vec::new();
+            for r in sqlx::query(SQL)
+                .bind(length)
+                .bind(prefix)
+                .bind(workspace)
+                .fetch_all(p)
+                .await?
+            {
+                out.push((r.try_get("hash")?, r.try_get("workspace")?, r.try_get("created_at")?));
+            }
+            out
+        });
+        Ok(rows)
     }
 
     /// The workspace of a token hash.

@@ -34,8 +34,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     Finished, HandoffRow, Inserted, StoreError, WriteOp, WriteResult, CLAIM_SQL, COMPLETE_SQL,
-    FINISH_SQL, INSERT_HANDOFF_SQL, INSERT_KEY_SQL, INSERT_TOKEN_SQL, SELECT_KEY_SQL,
-    SWEEP_HANDOFFS_SQL, SWEEP_KEYS_SQL,
+    DELETE_TOKEN_SQL, FINISH_SQL, INSERT_HANDOFF_SQL, INSERT_KEY_SQL, INSERT_TOKEN_SQL,
+    SELECT_KEY_SQL, SWEEP_HANDOFFS_SQL, SWEEP_KEYS_SQL,
 };
 
 /// The database file's name inside the data directory.
@@ -392,6 +392,10 @@ fn apply(c: &Connection, op: &WriteOp) -> rusqlite::Result<WriteResult> {
         } => {
             execute(c, INSERT_TOKEN_SQL, &[hash, workspace, now])?;
             Ok(WriteResult::Token)
+        }
+        WriteOp::RevokeToken { hash } => {
+            let n = execute(c, DELETE_TOKEN_SQL, &[hash])?;
+            Ok(WriteResult::Revoked(n > 0))
         }
         WriteOp::Sweep { cutoff } => {
             execute(c, &SWEEP_KEYS_SQL, &[cutoff])?;

@@ -408,3 +408,23 @@ impl TestRelay {
         }
     }
 }
+
+/// Runs one statement straight on the database (to set up what the API cannot).
+pub async fn execute_sql(database: &Database, sql: &str) {
+    match database {
+        Database::Sqlite(dir) => {
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(dir.join(baton_relay::SQLITE_FILE_NAME));
+            let pool = sqlx::SqlitePool::connect_with(options)
+                .await
+                .expect("open the file");
+            sqlx::query(sql).execute(&pool).await.expect("execute");
+            pool.close().await;
+        }
+        Database::Postgres(url) => {
+            let pool = sqlx::PgPool::connect(url).await.expect("connect");
+            sqlx::query(sql).execute(&pool).await.expect("execute");
+            pool.close().await;
+        }
+    }
+}
