@@ -71,18 +71,14 @@ pub(crate) struct ServeArgs {
 impl ServeArgs {
     /// The `--cors-origin` values, else `$BATON_CORS_ORIGINS`'s.
     fn cors(&self) -> Result<AllowedOrigins, Failure> {
-        let from_env;
-        let values = if self.cors_origins.is_empty() {
-            from_env = std::env::var("BATON_CORS_ORIGINS").unwrap_or_default();
+        let from_env = std::env::var("BATON_CORS_ORIGINS").unwrap_or_default();
+        let values: Vec<&str> = if self.cors_origins.is_empty() {
             from_env
                 .split(',')
                 .filter(|v| !v.trim().is_empty())
                 .collect()
         } else {
-            self.cors_origins
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
+            self.cors_origins.iter().map(String::as_str).collect()
         };
         AllowedOrigins::parse(&values).map_err(|e| Failure::Usage(format!("--cors-origin: {e}")))
     }
@@ -234,7 +230,10 @@ pub(crate) fn token(command: TokenCommand, json: bool) -> Result<Output, Failure
         store.close().await;
         done
     })?;
-    let info = |t: &TokenInfo| serde_json::json!({"id": t.id, "workspace": t.workspace, "created_at": format_ms(t.created_at)});
+    let info = |t: &TokenInfo| {
+        let created_at = format_ms(t.created_at);
+        serde_json::json!({"id": t.id, "workspace": t.workspace, "created_at": created_at})
+    };
     let line = |t: &TokenInfo| format!("{}  {}  {}\n", t.id, format_ms(t.created_at), t.workspace);
     let stdout = match (done, json) {
         (TokenDone::Created(_, token), false) => token + "\n",
