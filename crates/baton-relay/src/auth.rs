@@ -188,8 +188,8 @@ pub async fn list_tokens(
 
 /// Deletes a token, named by the token itself or by a prefix of its id (at
 /// least 8 hex digits) that no other token shares; returns what it deleted.
-/// A relay that used the token in the last [`CACHE_TTL`] keeps accepting it
-/// until then.
+/// A relay that accepted the token in the last minute (its token cache)
+/// keeps accepting it until the minute is over.
 ///
 /// # Errors
 ///
