@@ -1,5 +1,5 @@
 //! The wire shapes: request and response bodies as the OpenAPI document
-//! describes them. Requests are checked by [`crate::request`]; the request
+//! describes them. Requests are checked by the private `request` module; the request
 //! types here exist for the schema (and are what a client sends).
 
 use std::borrow::Cow;
