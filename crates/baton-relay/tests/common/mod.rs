@@ -263,6 +263,27 @@ impl TestRelay {
     }
 }
 
+/// Runs `$body` with `$pool` bound to a new pool on the database (compiled
+/// once per database, so row types stay concrete).
+macro_rules! on_pool {
+    ($database:expr, $pool:ident => $body:expr) => {
+        match $database {
+            Database::Sqlite(dir) => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(dir.join(baton_relay::SQLITE_FILE_NAME));
+                let $pool = sqlx::SqlitePool::connect_with(options)
+                    .await
+                    .expect("open the file");
+                $body
+            }
+            Database::Postgres(url) => {
+                let $pool = sqlx::PgPool::connect(url).await.expect("connect");
+                $body
+            }
+        }
+    };
+}
+
 /// Every row of the relay's tables, read straight from the database, as JSON
 /// (tables in a fixed order, rows by key): what "nothing was written" compares.
 pub async fn dump(database: &Database) -> Value {
@@ -331,20 +352,7 @@ pub async fn dump(database: &Database) -> Value {
             serde_json::json!({"handoffs": handoffs, "idempotency_keys": keys, "tokens": tokens})
         }};
     }
-    match database {
-        Database::Sqlite(dir) => {
-            let options = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(dir.join(baton_relay::SQLITE_FILE_NAME));
-            let pool = sqlx::SqlitePool::connect_with(options)
-                .await
-                .expect("open the file");
-            rows!(pool)
-        }
-        Database::Postgres(url) => {
-            let pool = sqlx::PgPool::connect(url).await.expect("connect");
-            rows!(pool)
-        }
-    }
+    on_pool!(database, pool => rows!(pool))
 }
 
 impl TestRelay {
@@ -411,20 +419,8 @@ impl TestRelay {
 
 /// Runs one statement straight on the database (to set up what the API cannot).
 pub async fn execute_sql(database: &Database, sql: &str) {
-    match database {
-        Database::Sqlite(dir) => {
-            let options = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(dir.join(baton_relay::SQLITE_FILE_NAME));
-            let pool = sqlx::SqlitePool::connect_with(options)
-                .await
-                .expect("open the file");
-            sqlx::query(sql).execute(&pool).await.expect("execute");
-            pool.close().await;
-        }
-        Database::Postgres(url) => {
-            let pool = sqlx::PgPool::connect(url).await.expect("connect");
-            sqlx::query(sql).execute(&pool).await.expect("execute");
-            pool.close().await;
-        }
-    }
+    on_pool!(database, pool => {
+        sqlx::query(sql).execute(&pool).await.expect("execute");
+        pool.close().await;
+    })
 }
